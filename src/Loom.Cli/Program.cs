@@ -1,0 +1,11 @@
+using System.CommandLine;
+using Loom.Cli.Commands;
+
+var root = new RootCommand("Loom: hands-on language models for .NET");
+// One file per command under Commands/; each exposes Create().
+Command[] commands =
+[
+    VersionCommand.Create(),
+];
+foreach (var command in commands) root.Subcommands.Add(command);
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,40 @@
+namespace Loom.Tensors;
+
+/// <summary>
+/// A weight matrix of <see cref="Rows"/> output features × <see cref="Cols"/> input features, stored row by row
+/// in its file type (f32, f16, bf16 or quantized blocks), as GGUF and llama.cpp store linear layers.
+/// The bytes may live in a memory-mapped file; nothing is expanded to f32.
+/// </summary>
+public sealed class WeightMatrix
+{
+    public WeightMatrix(GgmlType type, int rows, int cols, ReadOnlyMemory<byte> data)
+    {
+        if (rows <= 0 || cols <= 0) throw new ArgumentOutOfRangeException(nameof(rows), "a weight matrix needs positive dimensions");
+        if (!GgmlTypes.IsSupported(type)) throw new NotSupportedException($"weights of type {type} are not supported");
+        if (cols % GgmlTypes.BlockSize(type) != 0)
+            throw new ArgumentException($"{cols} columns are not a whole number of {type} blocks ({GgmlTypes.BlockSize(type)})", nameof(cols));
+        long rowBytes = GgmlTypes.TryByteCount(type, cols);
+        if (rowBytes < 0 || rowBytes * rows != data.Length)
+            throw new ArgumentException($"{type} [{rows} × {cols}] needs {rowBytes * rows} bytes, got {data.Length}", nameof(data));
+        Type = type;
+        Rows = rows;
+        Cols = cols;
+        RowBytes = (int)rowBytes;
+        Data = data;
+    }
+
+    public GgmlType Type { get; }
+    public int Rows { get; }
+    public int Cols { get; }
+    public int RowBytes { get; }
+    public ReadOnlyMemory<byte> Data { get; }
+
+    /// <summary>Wraps f32 values, row-major [rows × cols].</summary>
+    public static WeightMatrix FromFloats(float[] values, int rows, int cols)
+    {
+        if ((long)rows * cols != values.Length) throw new ArgumentException("values do not match rows × cols", nameof(values));
+        var bytes = new byte[values.Length * sizeof(float)];
+        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
+        return new WeightMatrix(GgmlType.F32, rows, cols, bytes);
+    }
+}
