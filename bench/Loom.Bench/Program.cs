@@ -1,3 +1,13 @@
-// Side-by-side benchmarks against Loom's peers. Usage: dotnet run -c Release --project bench/Loom.Bench -- <suite>
-Console.Error.WriteLine("usage: Loom.Bench <suite>   (suites are added per capability)");
-return 1;
+// Side-by-side benchmarks against Loom's peers, printing ratios.
+// Usage: dotnet run -c Release --project bench/Loom.Bench -- <suite> [options]
+// One file per suite; each exposes Run(string[] args) and is listed here.
+var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
+{
+};
+
+if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))
+{
+    Console.Error.WriteLine($"usage: Loom.Bench <suite> [options]; suites: {string.Join(", ", suites.Keys)}");
+    return 2;
+}
+return suite(args[1..]);
