@@ -88,6 +88,7 @@ internal static unsafe class Gemm
                 }
             }
         });
+        GC.KeepAlive(packedX); // only raw pointers to it were used above
     }
 
     /// <summary>Packs x [m × k] into, for each KC slice, panels of <paramref name="mr"/> rows stored column by column
