@@ -15,8 +15,10 @@ public static class Normalization
         {
             var xr = x.Slice(r * d, d);
             var yr = y.Slice(r * d, d);
-            float mean = TensorPrimitives.Sum(xr) / d;
-            TensorPrimitives.Subtract(xr, mean, yr); // two passes: no cancellation in the variance
+            // Centre twice: the f32 mean of values with a large common offset is off by a few ulp of the offset;
+            // the second pass removes that residual exactly enough, then the variance has no cancellation.
+            TensorPrimitives.Subtract(xr, TensorPrimitives.Sum(xr) / d, yr);
+            TensorPrimitives.Subtract(yr, TensorPrimitives.Sum(yr) / d, yr);
             float inv = 1f / MathF.Sqrt(TensorPrimitives.SumOfSquares(yr) / d + eps);
             TensorPrimitives.Multiply(yr, inv, yr);
             TensorPrimitives.FusedMultiplyAdd(yr, gamma, beta, yr);
