@@ -65,24 +65,7 @@ public sealed class SafetensorsModel : IDisposable
 
     private static SafetensorsModel OpenIndex(string indexPath)
     {
-        JsonDocument document;
-        try
-        {
-            var info = new FileInfo(indexPath);
-            if (!info.Exists) throw new ModelFormatException(indexPath, "the file does not exist");
-            if (info.Length > SafetensorsFile.MaxHeaderLength) throw new ModelFormatException(indexPath, $"an index of {info.Length} bytes is larger than Loom accepts");
-            document = JsonDocument.Parse(File.ReadAllBytes(indexPath));
-        }
-        catch (JsonException e)
-        {
-            throw new ModelFormatException(indexPath, $"not valid JSON (line {e.LineNumber + 1}): {e.Message}", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ModelFormatException(indexPath, $"cannot read the file: {e.Message}", e);
-        }
-
-        using (document)
+        using var document = JsonFile.Load(indexPath, SafetensorsFile.MaxHeaderLength);
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
