@@ -55,6 +55,9 @@ public sealed class HnswIndex
         _random = new Random(_options.Seed);
     }
 
+    /// <summary>The ids of the live vectors.</summary>
+    public IEnumerable<long> LiveIds() => _nodeOf.Keys;
+
     public bool Contains(long id) => _nodeOf.TryGetValue(id, out var node) && !_deleted.Contains(node);
 
     /// <summary>Adds a vector (copied and L2-normalised). An id already present is replaced.</summary>
