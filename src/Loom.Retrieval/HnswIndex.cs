@@ -311,6 +311,7 @@ public sealed class HnswIndex
                 for (var l = 0; l < index._links[node].Length; l++)
                     foreach (var n in index._links[node][l])
                         if (index._links[n].Length <= l) throw Bad($"node {node} links to {n} on a level {n} lacks");
+            if (count > 0 && index._links[entry].Length - 1 != maxLevel) throw Bad("the entry point is not on the top level");
             if (r.BaseStream.Position != data.Length) throw Bad("trailing bytes");
             index._entry = entry;
             index._maxLevel = maxLevel;
