@@ -20,14 +20,20 @@ public static class ManPageReader
         var paragraph = new StringBuilder();
         var body = new StringBuilder();
         var skippingDefinition = false;
+        var skippedBlockDepth = 0;
         var noFill = false;
 
         foreach (var raw in troff.Replace("\r", "").Split('\n'))
         {
             var line = StripComment(raw);
+            if (skippedBlockDepth > 0)
+            {
+                skippedBlockDepth += Count(line, "\\{") - Count(line, "\\}");
+                continue;
+            }
             if (skippingDefinition)
             {
-                if (line.TrimEnd() == "..") skippingDefinition = false;
+                if (line.Replace(" ", "").Replace("\t", "") == "..") skippingDefinition = false;
                 continue;
             }
             if (line.Length > 0 && (line[0] == '.' || line[0] == '\''))
@@ -61,6 +67,10 @@ public static class ManPageReader
                     case "de" or "de1" or "am" or "ig":
                         skippingDefinition = true;
                         break;
+                    case "if" or "ie" or "el":
+                        // Conditional blocks "\{ ... \}" hold setup for particular formatters, not text.
+                        skippedBlockDepth = Math.Max(0, Count(line, "\\{") - Count(line, "\\}"));
+                        break;
                     case "UR" or "MT":
                         if (args.Count > 0) AppendText(Render(args[0]));
                         break;
@@ -81,11 +91,12 @@ public static class ManPageReader
         var nameSection = sections.FirstOrDefault(s => s.Heading.Equals("NAME", StringComparison.OrdinalIgnoreCase));
         if (nameSection is not null)
         {
-            var dash = nameSection.Text.IndexOf(" - ", StringComparison.Ordinal);
+            var line = nameSection.Text.Split("\n\n")[0];
+            var dash = line.IndexOf(" - ", StringComparison.Ordinal);
             if (dash >= 0)
             {
-                name = nameSection.Text[..dash].Trim();
-                description = nameSection.Text[(dash + 3)..].Trim();
+                name = line[..dash].Trim();
+                description = line[(dash + 3)..].Trim();
             }
         }
         var document = new SourceDocument(path, title ?? StripManSuffix(System.IO.Path.GetFileName(path)), sections);
@@ -127,6 +138,13 @@ public static class ManPageReader
         if (name.EndsWith(".gz", StringComparison.Ordinal)) name = name[..^3];
         var ext = System.IO.Path.GetExtension(name);
         return ext.Length >= 2 && ext[1] is >= '1' and <= '9' && (ext.Length == 2 || char.IsLetter(ext[2]));
+    }
+
+    private static int Count(string text, string part)
+    {
+        var n = 0;
+        for (var i = text.IndexOf(part, StringComparison.Ordinal); i >= 0; i = text.IndexOf(part, i + part.Length, StringComparison.Ordinal)) n++;
+        return n;
     }
 
     private static string StripManSuffix(string name)

@@ -72,6 +72,36 @@ public class DocumentReaderTests
     }
 
     [Fact]
+    public void Asciidoctor_style_conditional_setup_blocks_are_skipped_and_the_description_is_the_NAME_line_only()
+    {
+        var page = ManPageReader.Read("choom.1", """
+            '\" t
+            .TH "CHOOM" "1" "2022-05-11" "util\-linux 2.38.1" "User Commands"
+            .ie \n(.g .ds Aq \(aq
+            .el       .ds Aq '
+            .de URL
+            \fI\\$2\fP <\\$1>\\$3
+            ..
+            .if \n[.g] \{\
+            .  mso www.tmac
+            .  am URL
+            .    ad l
+            .  .
+            .\}
+            .SH "NAME"
+            choom \- display and adjust OOM\-killer score.
+            .sp
+            \fBchoom\fP \fB\-p\fP \fIPID\fP
+            .SH "DESCRIPTION"
+            The \fBchoom\fP command adjusts the score.
+            """);
+        Assert.Equal("choom(1)", page.Document.Title);
+        Assert.Equal("display and adjust OOM-killer score.", page.Description);
+        Assert.Equal("The choom command adjusts the score.", page.Document.Sections.Single(s => s.Heading == "DESCRIPTION").Text);
+        Assert.DoesNotContain("mso", page.Document.FullText);
+    }
+
+    [Fact]
     public void Real_gzipped_man_page_reads_through_DocumentReader()
     {
         const string path = "/usr/share/man/man1/ls.1.gz";
