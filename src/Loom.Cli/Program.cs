@@ -7,6 +7,9 @@ Command[] commands =
 [
     VersionCommand.Create(),
     InfoCommand.Create(),
+    IndexCommand.Create(),
+    SearchCommand.Create(),
+    AskCommand.Create(),
 ];
 foreach (var command in commands) root.Subcommands.Add(command);
 return await root.Parse(args).InvokeAsync();
