@@ -6,6 +6,7 @@ var root = new RootCommand("Loom: hands-on language models for .NET");
 Command[] commands =
 [
     VersionCommand.Create(),
+    ClassifyCommand.Create(),
 ];
 foreach (var command in commands) root.Subcommands.Add(command);
 return await root.Parse(args).InvokeAsync();
