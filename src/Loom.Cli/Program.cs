@@ -10,6 +10,7 @@ Command[] commands =
     IndexCommand.Create(),
     SearchCommand.Create(),
     AskCommand.Create(),
+    ClassifyCommand.Create(),
 ];
 foreach (var command in commands) root.Subcommands.Add(command);
 return await root.Parse(args).InvokeAsync();
