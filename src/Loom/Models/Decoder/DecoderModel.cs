@@ -23,6 +23,8 @@ public sealed class DecoderModel : ICausalLanguageModel, IDisposable
     private readonly DecoderWorkspace _work;
     private readonly Lock _gate = new();
     private readonly float[] _zeros;
+    private readonly ActivationRounding _rounding;
+    private readonly ActivationRounder _rounder = new();
 
     private DecoderModel(DecoderConfig config, DecoderWeights weights, IDisposable file, DecoderOptions options)
     {
@@ -33,6 +35,7 @@ public sealed class DecoderModel : ICausalLanguageModel, IDisposable
         _rope = config.RopeDimensions > 0 ? new Rope(config.RopeDimensions, config.RopeTheta, config.RopeLayout, config.RopeScaling) : null;
         _work = new DecoderWorkspace(config, Threads);
         _zeros = new float[config.EmbeddingSize];
+        _rounding = options.ActivationRounding;
     }
 
     /// <summary>The model's shape.</summary>
@@ -143,7 +146,7 @@ public sealed class DecoderModel : ICausalLanguageModel, IDisposable
     private void Project(ReadOnlySpan<float> hidden, int rows, Span<float> logits, Span<float> normed)
     {
         Norm(hidden, _weights.OutputNorm, _weights.OutputNormBias, normed);
-        MatMul.Multiply(normed, rows, _weights.Output, logits, Threads);
+        Linear(normed, rows, _weights.Output, null, logits);
     }
 
     private void Embed(ReadOnlySpan<int> tokens, int start, int n)
@@ -177,7 +180,7 @@ public sealed class DecoderModel : ICausalLanguageModel, IDisposable
         {
             int width = qDim + 2 * kvDim;
             var qkv = _work.Qkv.AsSpan(0, n * width);
-            MatMul.Multiply(h, n, w.Qkv, w.QkvBias, qkv, Threads);
+            Linear(h, n, w.Qkv, w.QkvBias, qkv);
             for (int t = 0; t < n; t++)
             {
                 var row = qkv.Slice(t * width, width);
@@ -188,9 +191,9 @@ public sealed class DecoderModel : ICausalLanguageModel, IDisposable
         }
         else
         {
-            MatMul.Multiply(h, n, w.Query!, w.QueryBias, queries, Threads);
-            MatMul.Multiply(h, n, w.Key!, w.KeyBias, keys, Threads);
-            MatMul.Multiply(h, n, w.Value!, w.ValueBias, values, Threads);
+            Linear(h, n, w.Query!, w.QueryBias, queries);
+            Linear(h, n, w.Key!, w.KeyBias, keys);
+            Linear(h, n, w.Value!, w.ValueBias, values);
         }
         if (_rope is not null)
         {
@@ -201,7 +204,7 @@ public sealed class DecoderModel : ICausalLanguageModel, IDisposable
         DecoderAttention.Run(Config, layer, _work.Queries, cache.Keys(layer), cache.Values(layer), start, n,
             _work.Attended, _work.Scores, Threads, observer);
         var projected = _work.Projected.AsSpan(0, n * d);
-        MatMul.Multiply(_work.Attended.AsSpan(0, n * qDim), n, w.AttentionOutput, w.AttentionOutputBias, projected, Threads);
+        Linear(_work.Attended.AsSpan(0, n * qDim), n, w.AttentionOutput, w.AttentionOutputBias, projected);
         TensorPrimitives.Add(x, projected, x);
     }
 
@@ -215,12 +218,12 @@ public sealed class DecoderModel : ICausalLanguageModel, IDisposable
         switch (Config.Architecture)
         {
             case DecoderArchitecture.Gpt2:
-                MatMul.Multiply(h, n, w.Up, w.UpBias, hidden, Threads);
-                Activations.GeluTanh(hidden);
+                Linear(h, n, w.Up, w.UpBias, hidden);
+                Gelu(hidden);
                 break;
             case DecoderArchitecture.Phi3:
                 var gateUp = _work.Hidden.AsSpan(0, n * 2 * ff);
-                MatMul.Multiply(h, n, w.Up, gateUp, Threads);
+                Linear(h, n, w.Up, null, gateUp);
                 // Row t holds gate | up; the product is packed into rows of ff in place (row t moves left, never over unread data).
                 for (int t = 0; t < n; t++)
                 {
@@ -231,14 +234,31 @@ public sealed class DecoderModel : ICausalLanguageModel, IDisposable
                 break;
             default:
                 var up = _work.Hidden2.AsSpan(0, n * ff);
-                MatMul.Multiply(h, n, w.Gate!, hidden, Threads);
-                MatMul.Multiply(h, n, w.Up, w.UpBias, up, Threads);
+                Linear(h, n, w.Gate!, null, hidden);
+                Linear(h, n, w.Up, w.UpBias, up);
                 Activations.SiluMultiply(hidden, up);
                 break;
         }
         var projected = _work.Projected.AsSpan(0, n * d);
-        MatMul.Multiply(hidden, n, w.Down, w.DownBias, projected, Threads);
+        Linear(hidden, n, w.Down, w.DownBias, projected);
         TensorPrimitives.Add(x, projected, x);
+    }
+
+    /// <summary>y = x · Wᵀ + bias, the activations first rounded as <see cref="ActivationRounding"/> asks.</summary>
+    private void Linear(ReadOnlySpan<float> x, int rows, WeightMatrix w, float[]? bias, Span<float> y)
+    {
+        if (_rounding != ActivationRounding.None && ActivationRounder.RoundingType(w.Type) is GgmlType type)
+        {
+            var rounded = _rounder.Round(x, rows, w.Cols, type);
+            MatMul.Multiply(rounded, rows, w, bias, y, Threads);
+        }
+        else MatMul.Multiply(x, rows, w, bias, y, Threads);
+    }
+
+    private void Gelu(Span<float> x)
+    {
+        if (_rounding == ActivationRounding.None) Activations.GeluTanh(x);
+        else ActivationRounder.GeluThroughHalf(x);
     }
 
     private void Norm(ReadOnlySpan<float> x, float[] weight, float[]? bias, Span<float> y)

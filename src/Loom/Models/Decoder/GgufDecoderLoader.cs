@@ -54,7 +54,7 @@ internal static class GgufDecoderLoader
         var weights = new DecoderWeights
         {
             TokenEmbedding = tokenEmbedding,
-            PositionEmbedding = config.Architecture == DecoderArchitecture.Gpt2 ? read.Matrix("pos_embd.weight", config.ContextLength, d) : null,
+            PositionEmbedding = config.Architecture == DecoderArchitecture.Gpt2 ? read.Matrix("position_embd.weight", config.ContextLength, d) : null,
             Layers = layers,
             OutputNorm = read.Vector("output_norm.weight", d),
             OutputNormBias = read.OptionalVector("output_norm.bias", d),
