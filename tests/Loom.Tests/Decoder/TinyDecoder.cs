@@ -150,6 +150,7 @@ internal sealed class TinyDecoder
                 Add(h + "mlp.c_proj.weight", b + "ffn_down.weight", true); Add(h + "mlp.c_proj.bias", b + "ffn_down.bias");
             }
             Add("ln_f.weight", "output_norm.weight"); Add("ln_f.bias", "output_norm.bias");
+            if (!s.TiedOutput) Add("lm_head.weight", "output.weight");
         }
         else
         {

@@ -123,7 +123,7 @@ public sealed class DecoderModel : ICausalLanguageModel, IDisposable
                 FeedForward(_weights.Layers[l], n);
                 if (observer is not null) ObserveHidden(observer, l, start, n);
             }
-            if (allPositions) Project(_work.Residual, n, logits);
+            if (allPositions) Project(_work.Residual.AsSpan(0, n * Config.EmbeddingSize), n, logits);
             else Project(_work.Residual.AsSpan((n - 1) * Config.EmbeddingSize, Config.EmbeddingSize), 1, logits);
         }
         cache.Commit(tokens);
