@@ -42,15 +42,22 @@ internal static unsafe class GemmBench
             var y = new float[m * n];
             foreach (var type in Types)
             {
-                var w = new WeightMatrix(type, n, k, Quantization.Quantize(type, wf));
+                // Matrix-vector products stream the weights from memory: cycle through copies that together exceed the
+                // L3 cache (as a model's successive layers do), so the figure is DRAM bandwidth, not cache bandwidth.
+                var bytes = Quantization.Quantize(type, wf);
+                int copies = m == 1 ? (int)Math.Max(1, (128L << 20) / bytes.Length) : 1;
+                var ws = Enumerable.Range(0, copies).Select(_ => new WeightMatrix(type, n, k, bytes.ToArray())).ToArray();
+                var wfs = Enumerable.Range(0, type == GgmlType.F32 ? copies : 1).Select(_ => wf.ToArray()).ToArray();
+                var w = ws[0];
+                int next = 0;
                 foreach (int threads in new[] { 1, 2 })
                 {
                     double flops = 2.0 * m * n * k;
                     double loom = double.MaxValue, peer = double.MaxValue;
                     for (int r = 0; r < rounds; r++)
                     {
-                        loom = Math.Min(loom, Seconds(() => MatMul.Multiply(x, m, w, y, threads)));
-                        if (blas is not null && type == GgmlType.F32) peer = Math.Min(peer, Seconds(() => blas.Sgemm(x, m, wf, n, k, y, threads)));
+                        loom = Math.Min(loom, Seconds(() => MatMul.Multiply(x, m, ws[next++ % ws.Length], y, threads)));
+                        if (blas is not null && type == GgmlType.F32) peer = Math.Min(peer, Seconds(() => blas.Sgemm(x, m, wfs[next++ % wfs.Length], n, k, y, threads)));
                     }
                     double gflops = flops / loom / 1e9;
                     string gbs = m == 1 ? $"{w.Data.Length / loom / 1e9,7:F1}" : $"{"",7}";
@@ -87,10 +94,27 @@ internal static unsafe class GemmBench
         for (int r = 0; r < rounds; r++)
         {
             copy = Math.Min(copy, Seconds(() => a.AsSpan().CopyTo(b)));
-            read = Math.Min(read, Seconds(() => System.Numerics.Tensors.TensorPrimitives.Sum(a)));
+            read = Math.Min(read, Seconds(() => ReadAll(a)));
         }
         double bytes = a.Length * 4.0;
         return (2 * bytes / copy / 1e9, bytes / read / 1e9);
+    }
+
+    /// <summary>Reads every byte once (four independent 512-bit accumulators, so only memory limits it).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static float ReadAll(float[] a)
+    {
+        var s0 = System.Runtime.Intrinsics.Vector512<float>.Zero;
+        var (s1, s2, s3) = (s0, s0, s0);
+        fixed (float* p = a)
+            for (int i = 0; i + 64 <= a.Length; i += 64)
+            {
+                s0 += System.Runtime.Intrinsics.Vector512.Load(p + i);
+                s1 += System.Runtime.Intrinsics.Vector512.Load(p + i + 16);
+                s2 += System.Runtime.Intrinsics.Vector512.Load(p + i + 32);
+                s3 += System.Runtime.Intrinsics.Vector512.Load(p + i + 48);
+            }
+        return System.Runtime.Intrinsics.Vector512.Sum(s0 + s1 + s2 + s3);
     }
 
     private static double ClockGHz()

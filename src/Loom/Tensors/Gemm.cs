@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -37,7 +38,7 @@ internal static unsafe class Gemm
         int tasks = (nPanels + panelsPerTask - 1) / panelsPerTask;
         int blockSize = GgmlTypes.BlockSize(w.Type), blockBytes = GgmlTypes.BlockBytes(w.Type);
         nint xa = (nint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref packedX[0]), ya = (nint)y, wa = (nint)wp;
-        MatMul.For(tasks, threads, t =>
+        MatMul.For(tasks, threads, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (t) =>
         {
             float* a = (float*)xa, c = (float*)ya;
             byte* ws = (byte*)wa;
@@ -93,6 +94,7 @@ internal static unsafe class Gemm
 
     /// <summary>Packs x [m × k] into, for each KC slice, panels of <paramref name="mr"/> rows stored column by column
     /// (rows past m are zero).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackX(float* x, int m, int k, int mr, int mPad, float* a)
     {
         for (int k0 = 0; k0 < k; k0 += KC)
@@ -128,6 +130,7 @@ internal static unsafe class Gemm
                 c[(long)r * ldc + j] = accumulate ? c[(long)r * ldc + j] + t[r * ldt + j] : t[r * ldt + j];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void KernelScalar(float* a, float* b, int kc, float* c, int ldc, int rows, int cols, bool accumulate)
     {
         float* t = stackalloc float[16];
@@ -143,6 +146,7 @@ internal static unsafe class Gemm
         Scatter(t, 4, rows, cols, c, ldc, accumulate);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel512(float* a, float* b, int kc, float* c, int ldc, int rows, int cols, bool accumulate)
     {
         Vector512<float> c0_0 = default, c0_1 = default;
@@ -232,6 +236,7 @@ internal static unsafe class Gemm
         if (!full) Scatter(t, 32, rows, cols, c, ldc, accumulate);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel256(float* a, float* b, int kc, float* c, int ldc, int rows, int cols, bool accumulate)
     {
         Vector256<float> c0_0 = default, c0_1 = default;

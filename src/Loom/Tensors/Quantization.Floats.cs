@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
@@ -19,6 +20,18 @@ public static partial class Quantization
         for (int i = 0; i < x.Length; i++) BinaryPrimitives.WriteUInt16LittleEndian(y[(2 * i)..], ToBFloat16(x[i]));
     }
 
+    /// <summary>f16 bits → f32, inlined (the framework's Half conversion is a call, which spills a kernel's vector registers).
+    /// Shifting sign-less f16 bits into f32 position and scaling by 2^112 rebias normals and subnormals alike;
+    /// Inf and NaN get the all-ones exponent back.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float HalfToSingle(ushort h)
+    {
+        uint magnitude = h & 0x7fffu;
+        uint bits = BitConverter.SingleToUInt32Bits(BitConverter.UInt32BitsToSingle(magnitude << 13) * 5.192296858534828e33f);
+        if (magnitude >= 0x7c00) bits |= 0x7f800000;
+        return BitConverter.UInt32BitsToSingle(bits | (uint)(h & 0x8000) << 16);
+    }
+
     /// <summary>f32 → bf16 with round-to-nearest-even; NaN stays a (quiet) NaN.</summary>
     internal static ushort ToBFloat16(float value)
     {
@@ -27,15 +40,17 @@ public static partial class Quantization
         return (ushort)((bits + 0x7fff + ((bits >> 16) & 1)) >> 16);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DequantizeF16(ReadOnlySpan<byte> x, Span<float> y, KernelPath path)
     {
         var halves = MemoryMarshal.Cast<byte, Half>(x);
         if (path == KernelPath.Scalar)
-            for (int i = 0; i < y.Length; i++) y[i] = (float)halves[i];
+            for (int i = 0; i < y.Length; i++) y[i] = HalfToSingle(BitConverter.HalfToUInt16Bits(halves[i]));
         else
             TensorPrimitives.ConvertToSingle(halves, y);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void DequantizeBF16(ReadOnlySpan<byte> x, Span<float> y, KernelPath path)
     {
         fixed (byte* src = x)

@@ -90,7 +90,7 @@ public static partial class Quantization
     }
 
     private static float Half(ReadOnlySpan<byte> bytes, int offset) =>
-        (float)BitConverter.UInt16BitsToHalf(System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes[offset..]));
+        HalfToSingle(System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes[offset..]));
 
     private static void WriteHalf(Span<byte> bytes, int offset, float value) =>
         System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(bytes[offset..], BitConverter.HalfToUInt16Bits((Half)value));

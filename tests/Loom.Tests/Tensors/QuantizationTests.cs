@@ -106,6 +106,17 @@ public class QuantizationTests
     }
 
     [Fact]
+    public void HalfToSingleMatchesTheFrameworkOnEveryBitPattern()
+    {
+        for (int h = 0; h <= ushort.MaxValue; h++)
+        {
+            float expected = (float)BitConverter.UInt16BitsToHalf((ushort)h), actual = Quantization.HalfToSingle((ushort)h);
+            Assert.True(BitConverter.SingleToUInt32Bits(expected) == BitConverter.SingleToUInt32Bits(actual) || float.IsNaN(expected) && float.IsNaN(actual),
+                $"0x{h:x4}: {actual} vs {expected}");
+        }
+    }
+
+    [Fact]
     public void RefusesWrongSizes()
     {
         Assert.Throws<ArgumentException>(() => Quantization.Quantize(GgmlType.Q4_0, new float[33]));
