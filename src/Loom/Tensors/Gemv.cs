@@ -6,7 +6,7 @@ namespace Loom.Tensors;
 
 /// <summary>
 /// MatMul for a few rows of x: each weight row is decoded once (f32 rows are read in place) and dotted with every
-/// row of x; a single row against Q8_0 / Q4_0 weights decodes in registers (<see cref="GemvQuantized"/>). Threads take contiguous ranges of weight rows, so W streams through memory once.
+/// row of x; a single row against F16 / Q8_0 / Q4_0 weights decodes in registers (<see cref="GemvQuantized"/>). Threads take contiguous ranges of weight rows, so W streams through memory once.
 /// </summary>
 internal static unsafe class Gemv
 {
@@ -23,7 +23,7 @@ internal static unsafe class Gemv
             byte* ws = (byte*)wa;
             float* row = type == GgmlType.F32 ? null : MatMul.Scratch(k);
             int end = Math.Min(n, (t + 1) * perTask);
-            if (m == 1 && GemvQuantized.Handles(type, path))
+            if (m == 1 && k % 32 == 0 && GemvQuantized.Handles(type, path))
             {
                 for (int j = t * perTask; j < end; j++) ys[j] = GemvQuantized.Dot(type, xs, ws + (long)j * rowBytes, k / 32, path);
                 return;

@@ -5,21 +5,50 @@ using System.Runtime.Intrinsics.X86;
 namespace Loom.Tensors;
 
 /// <summary>
-/// Dot products of one f32 row with a Q8_0 or Q4_0 weight row, decoding each 32-value block in registers
+/// Dot products of one f32 row with an F16, Q8_0 or Q4_0 weight row, decoding each 32 values in registers
 /// (no round trip through memory): the matrix-vector product of token-by-token decoding.
 /// </summary>
 internal static unsafe class GemvQuantized
 {
     public static bool Handles(GgmlType type, KernelPath path) =>
-        path != KernelPath.Scalar && type is GgmlType.Q8_0 or GgmlType.Q4_0;
+        path != KernelPath.Scalar && type is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.F16;
 
+    /// <param name="blocks">blocks of 32 values in the row</param>
     public static float Dot(GgmlType type, float* x, byte* row, int blocks, KernelPath path) => (type, path) switch
     {
+        (GgmlType.F16, KernelPath.Avx512) => DotF16Avx512(x, (ushort*)row, blocks),
+        (GgmlType.F16, _) => DotF16Avx2(x, (ushort*)row, blocks),
         (GgmlType.Q8_0, KernelPath.Avx512) => DotQ8_0Avx512(x, row, blocks),
         (GgmlType.Q8_0, _) => DotQ8_0Avx2(x, row, blocks),
         (GgmlType.Q4_0, KernelPath.Avx512) => DotQ4_0Avx512(x, row, blocks),
         _ => DotQ4_0Avx2(x, row, blocks),
     };
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float DotF16Avx512(float* x, ushort* row, int blocks)
+    {
+        Vector512<float> acc0 = default, acc1 = default;
+        for (int b = 0; b < blocks; b++, row += 32, x += 32)
+        {
+            acc0 = Avx512F.FusedMultiplyAdd(Quantization.HalfToSingle(Vector256.Load(row)), Vector512.Load(x), acc0);
+            acc1 = Avx512F.FusedMultiplyAdd(Quantization.HalfToSingle(Vector256.Load(row + 16)), Vector512.Load(x + 16), acc1);
+        }
+        return Vector512.Sum(acc0 + acc1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float DotF16Avx2(float* x, ushort* row, int blocks)
+    {
+        Vector256<float> acc0 = default, acc1 = default;
+        for (int b = 0; b < blocks; b++, row += 32, x += 32)
+        {
+            acc0 = Fma.MultiplyAdd(Quantization.HalfToSingle(Vector128.Load(row)), Vector256.Load(x), acc0);
+            acc1 = Fma.MultiplyAdd(Quantization.HalfToSingle(Vector128.Load(row + 8)), Vector256.Load(x + 8), acc1);
+            acc0 = Fma.MultiplyAdd(Quantization.HalfToSingle(Vector128.Load(row + 16)), Vector256.Load(x + 16), acc0);
+            acc1 = Fma.MultiplyAdd(Quantization.HalfToSingle(Vector128.Load(row + 24)), Vector256.Load(x + 24), acc1);
+        }
+        return Vector256.Sum(acc0 + acc1);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float DotQ8_0Avx512(float* x, byte* row, int blocks)
