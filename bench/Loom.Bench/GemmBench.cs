@@ -6,7 +6,7 @@ using Loom.Tensors;
 /// "gemm" suite: Loom's MatMul in GFLOP/s on the shapes the models use, for f32 / f16 / Q8_0 / Q4_0 weights with 1 and 2
 /// threads, side by side with OpenBLAS sgemm (the f32 peer, when libopenblas.so.0 is installed) and next to the machine's
 /// theoretical FMA peak; matrix-vector products in GB/s of weights read, next to stream copy/read bandwidth.
-/// Options: --rounds N (default 5; each side runs alternately, best round kept).
+/// Options: --rounds N (default 5; each side runs alternately, best round kept); --all-types adds every other weight type.
 /// </summary>
 internal static unsafe class GemmBench
 {
@@ -21,7 +21,18 @@ internal static unsafe class GemmBench
 
     public static int Run(string[] args)
     {
-        int rounds = args.Length >= 2 && args[0] == "--rounds" ? int.Parse(args[1]) : 5;
+        int rounds = 5;
+        var types = Types;
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--rounds" && i + 1 < args.Length) rounds = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
+            else if (args[i] == "--all-types") types = [.. Types, GgmlType.BF16, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.Q8_K];
+            else
+            {
+                Console.Error.WriteLine($"gemm: unknown option {args[i]} (options: --rounds N, --all-types)");
+                return 2;
+            }
+        }
         double ghz = ClockGHz(), measured = MeasuredGHz();
         int cores = Environment.ProcessorCount;
         double peakPerCore = Math.Max(ghz, measured) * 2 * 16 * 2; // 2 FMA pipes × 16 f32 lanes × 2 flops
@@ -41,8 +52,9 @@ internal static unsafe class GemmBench
             var x = RandomValues(rng, m * k);
             var wf = RandomValues(rng, n * k);
             var y = new float[m * n];
-            foreach (var type in Types)
+            foreach (var type in types)
             {
+                if (k % GgmlTypes.BlockSize(type) != 0) continue; // K-quants need k in whole 256-value super-blocks
                 // Matrix-vector products stream the weights from memory: cycle through copies that together exceed the
                 // L3 cache (as a model's successive layers do), so the figure is DRAM bandwidth, not cache bandwidth.
                 var bytes = Quantization.Quantize(type, wf);

@@ -71,6 +71,7 @@ public static partial class Quantization
     internal static void DequantizeBlocks(GgmlType type, ReadOnlySpan<byte> source, Span<float> destination)
     {
         var path = Kernels.Path;
+        if (DequantizeVectorised(type, source, destination, path)) return;
         switch (type)
         {
             case GgmlType.F32: source.CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(destination)); break;
