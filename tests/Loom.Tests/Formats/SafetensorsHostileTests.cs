@@ -30,7 +30,10 @@ public class SafetensorsHostileTests
         Refused(new RawBytes().U64(0).ToArray(), "not a JSON object");
         RefusedHeader("[1,2]", 0, "not a JSON object");
         RefusedHeader("{\"a\": ", 0, "not valid JSON");
-        Refused(new RawBytes().U64(6).Ascii("{\"").U8(0xC3).U8(0x28).Ascii("\"}").ToArray(), "not valid JSON");
+        Refused(new RawBytes().U64(6).Ascii("{\"").U8(0xC3).U8(0x28).Ascii("\"}").ToArray(), "not valid UTF-8");
+        // Found by the fuzzer: invalid UTF-8 inside a string value, which JsonDocument only notices when the string is read.
+        var badValue = new RawBytes().Ascii("{\"a\":{\"dtype\":\"F").U8(0xB2).Ascii("\",\"shape\":[0],\"data_offsets\":[0,0]}}");
+        Refused(new RawBytes().U64((ulong)badValue.Length).Add(badValue.ToArray()).ToArray(), "not valid UTF-8");
     }
 
     [Fact]
