@@ -24,6 +24,8 @@ public partial class FormatFuzzTests(ITestOutputHelper log)
         [ulong.MaxValue, 1UL << 63, (1UL << 63) - 1, 1UL << 62, (1UL << 61) + 1, 1UL << 32, uint.MaxValue, 0, 1, 31, 33, 4096];
 
     /// <summary>A GGUF file with metadata of every value type (nested arrays included) and tensors of several types.</summary>
+    internal static byte[] SampleGgufForReference() => SampleGguf();
+
     private static byte[] SampleGguf()
     {
         var random = new Random(1);
