@@ -7,6 +7,10 @@ Command[] commands =
 [
     VersionCommand.Create(),
     InfoCommand.Create(),
+    IndexCommand.Create(),
+    SearchCommand.Create(),
+    AskCommand.Create(),
+    ClassifyCommand.Create(),
 ];
 foreach (var command in commands) root.Subcommands.Add(command);
 return await root.Parse(args).InvokeAsync();
