@@ -64,6 +64,7 @@ internal static class GgufParser
         {
             long at = cursor.Position;
             string name = ReadString(cursor, "a tensor name");
+            if (name.Length == 0) throw cursor.Error(at, "a tensor name is empty");
             if (!names.Add(name)) throw cursor.Error(at, $"tensor '{name}' appears twice");
             long dimsAt = cursor.Position;
             uint rank = cursor.ReadUInt32($"the rank of '{name}'");

@@ -170,6 +170,7 @@ public class GgufHostileTests
         Refused(b.Add(new byte[128]).ToArray(), "overlap");
         var same = Header(2, 0).Str("a").U32(1).U64(8).U32(0).U64(0).Str("b").U32(1).U64(8).U32(0).U64(0).PadTo(32);
         Refused(same.Add(new byte[64]).ToArray(), "overlap");
+        Refused(OneTensor("", 1, [16], 0, 0), "tensor name is empty");
         var twice = Header(2, 0).Str("a").U32(1).U64(8).U32(0).U64(0).Str("a").U32(1).U64(8).U32(0).U64(32).PadTo(32);
         Refused(twice.Add(new byte[64]).ToArray(), "appears twice");
     }
