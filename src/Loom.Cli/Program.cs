@@ -9,6 +9,11 @@ Command[] commands =
     EmbedCommand.Create(),
     SimilarityCommand.Create(),
     AttentionCommand.Create(),
+    InfoCommand.Create(),
+    IndexCommand.Create(),
+    SearchCommand.Create(),
+    AskCommand.Create(),
+    ClassifyCommand.Create(),
 ];
 foreach (var command in commands) root.Subcommands.Add(command);
 return await root.Parse(args).InvokeAsync();
