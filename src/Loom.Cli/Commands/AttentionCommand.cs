@@ -63,6 +63,7 @@ internal static class AttentionCommand
 
     private static string TokenLabel(SentenceEncoder encoder, int id)
     {
+        if (encoder.Tokenizer is Loom.Tokenization.BertWordPieceTokenizer wordPiece) return wordPiece.IdToToken(id);
         if (encoder.Tokenizer is Microsoft.ML.Tokenizers.BertTokenizer bert)
         {
             if (id == bert.ClassificationTokenId) return bert.ClassificationToken;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Loom.Formats;
 using Loom.Models;
 using Loom.Models.Bert;
+using Loom.Tokenization;
 using Microsoft.ML.Tokenizers;
 
 namespace Loom.Embeddings;
@@ -48,7 +49,25 @@ internal static class EncoderModelLoader
         return new Loaded(model, CreateTokenizer(vocab), ReadPooling(folder), ReadMaxLength(folder), Path.GetFileName(Path.GetFullPath(folder)));
     }
 
-    private static Tokenizer CreateTokenizer(string vocab) => BertTokenizer.Create(vocab, new BertOptions { LowerCaseBeforeTokenization = true });
+    // HF-exact WordPiece; both packaged models are uncased. A folder's tokenizer_config.json may say otherwise.
+    private static Tokenizer CreateTokenizer(string vocab)
+    {
+        bool lowerCase = true;
+        var config = Path.Combine(Path.GetDirectoryName(vocab)!, "tokenizer_config.json");
+        if (File.Exists(config))
+        {
+            try
+            {
+                using var json = JsonDocument.Parse(File.ReadAllText(config));
+                if (json.RootElement.TryGetProperty("do_lower_case", out var v) && v.ValueKind is JsonValueKind.False) lowerCase = false;
+            }
+            catch (JsonException e)
+            {
+                throw new ModelFormatException(config, "not valid JSON", e);
+            }
+        }
+        return BertWordPieceTokenizer.FromVocabFile(vocab, new BertTokenizerOptions { LowerCase = lowerCase });
+    }
 
     // sentence-transformers folders describe pooling in 1_Pooling/config.json.
     private static PoolingMode ReadPooling(string folder)
