@@ -7,7 +7,7 @@ using Microsoft.ML.Tokenizers;
 
 namespace Loom.Embeddings;
 
-/// <summary>Finds an encoder, its tokenizer and its sentence-embedding conventions from a name, a file or a folder.</summary>
+/// <summary>Finds an encoder (packaged, ONNX, or Hugging Face config.json + model.safetensors), its tokenizer and its sentence-embedding conventions from a name, a file or a folder.</summary>
 internal static class EncoderModelLoader
 {
     internal sealed record Loaded(BertModel Model, Tokenizer Tokenizer, PoolingMode Pooling, int? MaxLength, string Id);
@@ -37,7 +37,8 @@ internal static class EncoderModelLoader
         {
             var onnx = new[] { "model.onnx", Path.Combine("onnx", "model.onnx") }.Select(f => Path.Combine(model, f)).FirstOrDefault(File.Exists);
             if (onnx is not null) return FromFolder(model, BertModel.FromOnnx(onnx));
-            throw new ModelFormatException(model, "the folder holds no model.onnx (Hugging Face safetensors folders are not supported yet)");
+            if (File.Exists(Path.Combine(model, "config.json"))) return FromFolder(model, BertModel.FromHuggingFace(model));
+            throw new ModelFormatException(model, "the folder holds neither model.onnx nor a Hugging Face config.json + model.safetensors");
         }
         throw new FileNotFoundException($"'{model}' is neither a default model ({string.Join(", ", DefaultModels.Names)}), an .onnx file nor a folder", model);
     }

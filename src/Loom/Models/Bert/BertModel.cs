@@ -37,6 +37,19 @@ public sealed class BertModel
         return Build(source.Config, source);
     }
 
+    /// <summary>Loads a Hugging Face BERT folder: config.json and model.safetensors.</summary>
+    /// <exception cref="ModelFormatException">missing or malformed files, or not a BERT encoder</exception>
+    public static BertModel FromHuggingFace(string directory)
+    {
+        var configPath = Path.Combine(directory, "config.json");
+        var weightsPath = Path.Combine(directory, "model.safetensors");
+        if (!File.Exists(configPath)) throw new FileNotFoundException($"no config.json in {directory}", configPath);
+        if (!File.Exists(weightsPath)) throw new FileNotFoundException($"no model.safetensors in {directory}", weightsPath);
+        var config = BertSafetensorsSource.ReadConfig(HuggingFaceConfig.Load(configPath), configPath);
+        using var weights = SafetensorsFile.Open(weightsPath);
+        return Build(config, new BertSafetensorsSource(weights));
+    }
+
     internal static BertModel Build(BertConfig config, IBertTensorSource source)
     {
         try
