@@ -6,6 +6,9 @@ var root = new RootCommand("Loom: hands-on language models for .NET");
 Command[] commands =
 [
     VersionCommand.Create(),
+    EmbedCommand.Create(),
+    SimilarityCommand.Create(),
+    AttentionCommand.Create(),
     InfoCommand.Create(),
     IndexCommand.Create(),
     SearchCommand.Create(),
