@@ -6,6 +6,8 @@ var root = new RootCommand("Loom: hands-on language models for .NET");
 Command[] commands =
 [
     VersionCommand.Create(),
+    TokenizeCommand.Create(),
+    DetokenizeCommand.Create(),
 ];
 foreach (var command in commands) root.Subcommands.Add(command);
 return await root.Parse(args).InvokeAsync();
