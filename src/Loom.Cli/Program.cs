@@ -8,6 +8,7 @@ Command[] commands =
     VersionCommand.Create(),
     TokenizeCommand.Create(),
     DetokenizeCommand.Create(),
+    Word2VecCommand.Create(),
 ];
 foreach (var command in commands) root.Subcommands.Add(command);
 return await root.Parse(args).InvokeAsync();
