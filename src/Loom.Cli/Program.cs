@@ -14,6 +14,9 @@ Command[] commands =
     SearchCommand.Create(),
     AskCommand.Create(),
     ClassifyCommand.Create(),
+    TokenizeCommand.Create(),
+    DetokenizeCommand.Create(),
+    Word2VecCommand.Create(),
 ];
 foreach (var command in commands) root.Subcommands.Add(command);
 return await root.Parse(args).InvokeAsync();
