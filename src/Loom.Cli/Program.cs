@@ -10,6 +10,7 @@ Command[] commands =
     IndexCommand.Create(),
     SearchCommand.Create(),
     AskCommand.Create(),
+    EvalCommand.Create(),
     ClassifyCommand.Create(),
 ];
 foreach (var command in commands) root.Subcommands.Add(command);
