@@ -13,6 +13,7 @@ Command[] commands =
     IndexCommand.Create(),
     SearchCommand.Create(),
     AskCommand.Create(),
+    EvalCommand.Create(),
     ClassifyCommand.Create(),
     TokenizeCommand.Create(),
     DetokenizeCommand.Create(),
