@@ -7,6 +7,7 @@ Command[] commands =
 [
     VersionCommand.Create(),
     ClassifyCommand.Create(),
+    TopicsCommand.Create(),
 ];
 foreach (var command in commands) root.Subcommands.Add(command);
 return await root.Parse(args).InvokeAsync();

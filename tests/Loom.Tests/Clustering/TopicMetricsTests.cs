@@ -34,3 +34,21 @@ public class TopicMetricsTests
         Assert.Equal((Math.Log(4.0 / 3) / Math.Log(2) - 1) / 2, TopicMetrics.NpmiCoherence([["a", "b"], ["a", "c"]], docs), 12);
     }
 }
+
+public class TopicHierarchyTests
+{
+    [Fact]
+    public void AverageLinkageMatchesHandComputedMerges()
+    {
+        // Rows a = (1, 0), b = (1, 1), c = (0, 1): cosine distances ab = bc = 1 − 1/√2, ac = 1.
+        // First a and b merge (tie with bc goes to the lower ids), then {a,b} with c at the average (bc + ac) / 2.
+        var merges = TopicHierarchy.Build([[1, 0], [1, 1], [0, 1]]);
+        double near = 1 - Math.Sqrt(0.5);
+        Assert.Equal(2, merges.Count);
+        Assert.Equal((3, 0, 1, 2), (merges[0].Node, merges[0].Left, merges[0].Right, merges[0].Size));
+        Assert.Equal(near, merges[0].Distance, 12);
+        Assert.Equal((3, 2), (merges[1].Left, merges[1].Right));
+        Assert.Equal((near + 1) / 2, merges[1].Distance, 12);
+        Assert.Equal(3, merges[1].Size);
+    }
+}
