@@ -6,6 +6,10 @@ var root = new RootCommand("Loom: hands-on language models for .NET");
 Command[] commands =
 [
     VersionCommand.Create(),
+    InfoCommand.Create(),
+    IndexCommand.Create(),
+    SearchCommand.Create(),
+    AskCommand.Create(),
     ClassifyCommand.Create(),
     TopicsCommand.Create(),
 ];
