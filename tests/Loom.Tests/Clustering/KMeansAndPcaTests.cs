@@ -1,3 +1,4 @@
+using Loom.Classification;
 using Loom.Clustering;
 using Loom.Tests.Classification;
 
@@ -13,7 +14,7 @@ public class KMeansAndPcaTests
         Assert.Equal(labels[0], labels[1]);
         Assert.Equal(labels[2], labels[3]);
         Assert.NotEqual(labels[0], labels[2]);
-        Assert.Equal([0.5f, 10.5f], kmeans.Centroids.Select(c => c[0]).Order());
+        Assert.Equal([0.5, 10.5], kmeans.Centroids.Select(c => c[0]).Order());
         Assert.Equal(1.0, kmeans.Inertia, 1e-6); // four points, each 0.5 from its centre
     }
 
@@ -26,6 +27,17 @@ public class KMeansAndPcaTests
         Assert.Equal(1.0, ClusteringMetrics.AdjustedRandIndex(truth, first), 12);
         Assert.Equal(first, second);
         Assert.Throws<ArgumentException>(() => new KMeans(new KMeansOptions { Clusters = 5 }).FitPredict([[1f], [2f]]));
+    }
+
+    [Fact]
+    public void SparseRowsClusterLikeTheirDenseForm()
+    {
+        var (points, truth) = Blobs.Make([[5, 0, 0, 0], [0, 5, 0, 0], [0, 0, 5, 5]], 40, 0.5, 12);
+        var sparse = FeatureRows.Sparse(points.Select(p => SparseVector.FromDictionary(p.Length, p.Select((v, j) => (v, j)).ToDictionary(e => e.j, e => e.v))).ToArray());
+        var options = new KMeansOptions { Clusters = 3, Seed = 9 };
+        int[] fromSparse = new KMeans(options).FitPredict(sparse);
+        Assert.Equal(new KMeans(options).FitPredict(points), fromSparse);
+        Assert.Equal(1.0, ClusteringMetrics.AdjustedRandIndex(truth, fromSparse), 12);
     }
 
     [Fact]
