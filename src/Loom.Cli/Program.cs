@@ -18,6 +18,7 @@ Command[] commands =
     TokenizeCommand.Create(),
     DetokenizeCommand.Create(),
     Word2VecCommand.Create(),
+    TopicsCommand.Create(),
 ];
 foreach (var command in commands) root.Subcommands.Add(command);
 return await root.Parse(args).InvokeAsync();
