@@ -3,6 +3,7 @@
 // One file per suite; each exposes Run(string[] args) and is listed here.
 var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
 {
+    ["gemm"] = GemmBench.Run,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))

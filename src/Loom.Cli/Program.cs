@@ -6,6 +6,11 @@ var root = new RootCommand("Loom: hands-on language models for .NET");
 Command[] commands =
 [
     VersionCommand.Create(),
+    InfoCommand.Create(),
+    IndexCommand.Create(),
+    SearchCommand.Create(),
+    AskCommand.Create(),
+    ClassifyCommand.Create(),
 ];
 foreach (var command in commands) root.Subcommands.Add(command);
 return await root.Parse(args).InvokeAsync();
