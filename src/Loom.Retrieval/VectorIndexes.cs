@@ -50,5 +50,25 @@ public static class VectorIndexes
         catch (StoreFormatException) { return null; }
     }
 
+    /// <summary>Recall@k of <paramref name="hnsw"/> against <paramref name="exact"/> over <paramref name="queries"/>, with each side's
+    /// queries per second (single thread).</summary>
+    public static (double Recall, double ExactQps, double HnswQps) MeasureRecall(ExactVectorIndex exact, HnswIndex hnsw, IReadOnlyList<ReadOnlyMemory<float>> queries, int k = 10, int? ef = null)
+    {
+        var truth = new List<HashSet<long>>(queries.Count);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var q in queries) truth.Add(exact.Search(q.Span, k).Select(h => h.Id).ToHashSet());
+        var exactSeconds = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        var found = 0;
+        var expected = 0;
+        for (var i = 0; i < queries.Count; i++)
+        {
+            found += hnsw.Search(queries[i].Span, k, ef).Count(h => truth[i].Contains(h.Id));
+            expected += truth[i].Count;
+        }
+        var hnswSeconds = clock.Elapsed.TotalSeconds;
+        return (expected == 0 ? 1 : found / (double)expected, queries.Count / Math.Max(exactSeconds, 1e-9), queries.Count / Math.Max(hnswSeconds, 1e-9));
+    }
+
     private static List<long> IdsNotIn(HnswIndex index, HashSet<long> live) => index.LiveIds().Where(id => !live.Contains(id)).ToList();
 }

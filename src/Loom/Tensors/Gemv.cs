@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -5,7 +6,7 @@ namespace Loom.Tensors;
 
 /// <summary>
 /// MatMul for a few rows of x: each weight row is decoded once (f32 rows are read in place) and dotted with every
-/// row of x. Threads take contiguous ranges of weight rows, so W streams through memory once.
+/// row of x; a single row against F16 / Q8_0 / Q4_0 weights decodes in registers (<see cref="GemvQuantized"/>). Threads take contiguous ranges of weight rows, so W streams through memory once.
 /// </summary>
 internal static unsafe class Gemv
 {
@@ -16,12 +17,17 @@ internal static unsafe class Gemv
         int tasks = Math.Min(n, threads * 4);
         int perTask = (n + tasks - 1) / tasks;
         nint xa = (nint)x, ya = (nint)y, wa = (nint)wp;
-        MatMul.For(tasks, threads, t =>
+        MatMul.For(tasks, threads, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (t) =>
         {
             float* xs = (float*)xa, ys = (float*)ya;
             byte* ws = (byte*)wa;
             float* row = type == GgmlType.F32 ? null : MatMul.Scratch(k);
             int end = Math.Min(n, (t + 1) * perTask);
+            if (m == 1 && k % 32 == 0 && GemvQuantized.Handles(type, path))
+            {
+                for (int j = t * perTask; j < end; j++) ys[j] = GemvQuantized.Dot(type, xs, ws + (long)j * rowBytes, k / 32, path);
+                return;
+            }
             for (int j = t * perTask; j < end; j++)
             {
                 float* r = (float*)(ws + (long)j * rowBytes);
@@ -35,6 +41,7 @@ internal static unsafe class Gemv
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(float* a, float* b, int k, KernelPath path)
     {
         int i = 0;

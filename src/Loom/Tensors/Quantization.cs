@@ -71,6 +71,7 @@ public static partial class Quantization
     internal static void DequantizeBlocks(GgmlType type, ReadOnlySpan<byte> source, Span<float> destination)
     {
         var path = Kernels.Path;
+        if (DequantizeVectorised(type, source, destination, path)) return;
         switch (type)
         {
             case GgmlType.F32: source.CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(destination)); break;
@@ -90,7 +91,7 @@ public static partial class Quantization
     }
 
     private static float Half(ReadOnlySpan<byte> bytes, int offset) =>
-        (float)BitConverter.UInt16BitsToHalf(System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes[offset..]));
+        HalfToSingle(System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes[offset..]));
 
     private static void WriteHalf(Span<byte> bytes, int offset, float value) =>
         System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(bytes[offset..], BitConverter.HalfToUInt16Bits((Half)value));

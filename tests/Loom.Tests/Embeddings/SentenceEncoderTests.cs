@@ -79,7 +79,8 @@ public class SentenceEncoderTests
         Assert.Equal(2, result.Count);
         Assert.Equal(384, result[0].Vector.Length);
         Assert.Equal(8, result.Usage!.InputTokenCount); // [CLS] hello world [SEP] + [CLS] good morning [SEP]
-        Assert.Equal(MiniLm.Value.Embed("hello world"), result[0].Vector.ToArray());
+        // Same vector as a direct call (batch composition changes the GEMM path, so not bit-identical).
+        Assert.True(Pooling.Cosine(MiniLm.Value.Embed("hello world"), result[0].Vector.Span) > 0.999999f);
         var metadata = generator.GetService<EmbeddingGeneratorMetadata>();
         Assert.Equal(384, metadata!.DefaultModelDimensions);
         Assert.Contains("MiniLM", metadata.DefaultModelId);

@@ -25,7 +25,7 @@ public class MatMulTests
     public void MatchesFloat64Reference(KernelPath path, GgmlType type)
     {
         int block = GgmlTypes.BlockSize(type);
-        int[] ks = block == 1 ? [1, 7, 33, 4097] : block == 32 ? [32, 96, 544] : [256, 768];
+        int[] ks = block == 1 ? [1, 7, 33, 96, 4097] : block == 32 ? [32, 96, 544] : [256, 768];
         int[] ms = [1, 7, 8, 33];
         int[] ns = [1, 7, 33, 45];
         var rng = new Random(1234 + (int)type);

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Loom.Formats;
 using Loom.Tensors;
 
@@ -34,6 +35,19 @@ public sealed class BertModel
         using var onnx = OnnxModel.Open(path);
         var source = new BertOnnxSource(onnx, path);
         return Build(source.Config, source);
+    }
+
+    /// <summary>Loads a Hugging Face BERT folder: config.json and model.safetensors.</summary>
+    /// <exception cref="ModelFormatException">missing or malformed files, or not a BERT encoder</exception>
+    public static BertModel FromHuggingFace(string directory)
+    {
+        var configPath = Path.Combine(directory, "config.json");
+        var weightsPath = Path.Combine(directory, "model.safetensors");
+        if (!File.Exists(configPath)) throw new FileNotFoundException($"no config.json in {directory}", configPath);
+        if (!File.Exists(weightsPath)) throw new FileNotFoundException($"no model.safetensors in {directory}", weightsPath);
+        var config = BertSafetensorsSource.ReadConfig(HuggingFaceConfig.Load(configPath), configPath);
+        using var weights = SafetensorsFile.Open(weightsPath);
+        return Build(config, new BertSafetensorsSource(weights));
     }
 
     internal static BertModel Build(BertConfig config, IBertTensorSource source)
@@ -120,8 +134,8 @@ public sealed class BertModel
             for (int i = 0; i < ids.Length; i++)
             {
                 var row = scratch.AsSpan((workspace.Offset(s) + i) * d, d);
-                System.Numerics.Tensors.TensorPrimitives.Add(_wordEmbeddings.AsSpan(ids[i] * d, d), _positionEmbeddings.AsSpan(i * d, d), row);
-                System.Numerics.Tensors.TensorPrimitives.Add(row, _typeEmbeddings.AsSpan((types?[i] ?? 0) * d, d), row);
+                TensorPrimitives.Add(_wordEmbeddings.AsSpan(ids[i] * d, d), _positionEmbeddings.AsSpan(i * d, d), row);
+                TensorPrimitives.Add(row, _typeEmbeddings.AsSpan((types?[i] ?? 0) * d, d), row);
             }
         }
         Normalization.LayerNorm(scratch.AsSpan(0, rows * d), _embeddingNormWeight, _embeddingNormBias, c.LayerNormEps, hidden.AsSpan(0, rows * d));
@@ -153,20 +167,18 @@ public sealed class BertModel
         var scratch = w.Scratch.AsSpan(0, rows * d);
         var ffn = w.Intermediate.AsSpan(0, rows * inter);
 
-        MatMul.Multiply(hidden, rows, layer.QkvWeight, qkv, threads);
-        BertOps.AddBias(qkv, layer.QkvBias);
+        MatMul.Multiply(hidden, rows, layer.QkvWeight, layer.QkvBias, qkv, threads);
         BertAttention.Run(w, c, threads, capture);
 
-        MatMul.Multiply(context, rows, layer.OutputWeight, scratch, threads);
-        BertOps.AddBiasAndResidual(scratch, layer.OutputBias, hidden);
+        MatMul.Multiply(context, rows, layer.OutputWeight, layer.OutputBias, scratch, threads);
+        TensorPrimitives.Add(scratch, hidden, scratch);
         Normalization.LayerNorm(scratch, layer.AttentionNormWeight, layer.AttentionNormBias, c.LayerNormEps, hidden);
 
-        MatMul.Multiply(hidden, rows, layer.IntermediateWeight, ffn, threads);
-        BertOps.AddBias(ffn, layer.IntermediateBias);
+        MatMul.Multiply(hidden, rows, layer.IntermediateWeight, layer.IntermediateBias, ffn, threads);
         Activations.Gelu(ffn);
 
-        MatMul.Multiply(ffn, rows, layer.FfnOutputWeight, scratch, threads);
-        BertOps.AddBiasAndResidual(scratch, layer.FfnOutputBias, hidden);
+        MatMul.Multiply(ffn, rows, layer.FfnOutputWeight, layer.FfnOutputBias, scratch, threads);
+        TensorPrimitives.Add(scratch, hidden, scratch);
         Normalization.LayerNorm(scratch, layer.OutputNormWeight, layer.OutputNormBias, c.LayerNormEps, hidden);
     }
 }
