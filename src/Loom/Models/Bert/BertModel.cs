@@ -175,7 +175,7 @@ public sealed class BertModel
         Normalization.LayerNorm(scratch, layer.AttentionNormWeight, layer.AttentionNormBias, c.LayerNormEps, hidden);
 
         MatMul.Multiply(hidden, rows, layer.IntermediateWeight, layer.IntermediateBias, ffn, threads);
-        Activations.Gelu(ffn);
+        BertGelu.InPlace(ffn);
 
         MatMul.Multiply(ffn, rows, layer.FfnOutputWeight, layer.FfnOutputBias, scratch, threads);
         TensorPrimitives.Add(scratch, hidden, scratch);
