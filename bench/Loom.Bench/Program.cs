@@ -3,7 +3,10 @@
 // One file per suite; each exposes Run(string[] args) and is listed here.
 var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
 {
+    ["gemm"] = GemmBench.Run,
+    ["encoder"] = EncoderBench.Run,
     ["tokenizers"] = Loom.Bench.TokenizerBench.Run,
+    ["ann"] = AnnBench.Run,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))

@@ -1,25 +1,66 @@
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
 
 namespace Loom.Tensors;
 
-/// <summary>y[m × n] = x[m × k] · Wᵀ, with W [n × k] in its file type (the layout of a linear layer).</summary>
-public static class MatMul
+/// <summary>
+/// y[m × n] = x[m × k] · Wᵀ (+ bias), with W [n × k] in its file type — the layout of a linear layer.
+/// Quantized and 16-bit weights are decoded on the fly, a block at a time, inside the kernel; nothing is expanded
+/// to f32 up front. Work is split over the output columns; the SIMD path is <see cref="Kernels.Path"/>.
+/// A few rows of x (m &lt; 8: token-by-token decoding) take a dot-product path that streams W once;
+/// more rows take a packed, register-blocked GEMM.
+/// </summary>
+public static unsafe class MatMul
 {
     /// <param name="x">activations, row-major [m × w.Cols]</param>
     /// <param name="m">number of rows of x</param>
     /// <param name="w">weights [n × k]</param>
     /// <param name="y">output, row-major [m × w.Rows]</param>
     /// <param name="threads">worker threads; 0 = all cores</param>
-    public static void Multiply(ReadOnlySpan<float> x, int m, WeightMatrix w, Span<float> y, int threads = 0)
+    public static void Multiply(ReadOnlySpan<float> x, int m, WeightMatrix w, Span<float> y, int threads = 0) =>
+        Multiply(x, m, w, ReadOnlySpan<float>.Empty, y, threads);
+
+    /// <summary>y = x · Wᵀ + bias, the bias (length n, or empty for none) added to every row.</summary>
+    public static void Multiply(ReadOnlySpan<float> x, int m, WeightMatrix w, ReadOnlySpan<float> bias, Span<float> y, int threads = 0)
     {
-        if (w.Type != GgmlType.F32) throw new NotSupportedException($"MatMul for {w.Type} weights is not implemented yet");
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(threads);
         int n = w.Rows, k = w.Cols;
-        var weights = MemoryMarshal.Cast<byte, float>(w.Data.Span);
-        for (int i = 0; i < m; i++)
+        if (x.Length < (long)m * k) throw new ArgumentException($"x holds {x.Length} values, fewer than {m} × {k}", nameof(x));
+        if (y.Length < (long)m * n) throw new ArgumentException($"y holds {y.Length} values, fewer than {m} × {n}", nameof(y));
+        if (!bias.IsEmpty && bias.Length != n) throw new ArgumentException($"bias has {bias.Length} values, not {n}", nameof(bias));
+        if (m == 0) return;
+        if (threads == 0) threads = Environment.ProcessorCount;
+
+        using var pin = w.Data.Pin();
+        fixed (float* px = x)
+        fixed (float* py = y)
         {
-            var xi = x.Slice(i * k, k);
-            for (int j = 0; j < n; j++) y[i * n + j] = TensorPrimitives.Dot(xi, weights.Slice(j * k, k));
+            var path = Kernels.Path;
+            if (m < Gemm.MinRows) Gemv.Run(px, m, w, (byte*)pin.Pointer, py, threads, path);
+            else Gemm.Run(px, m, w, (byte*)pin.Pointer, py, threads, path);
         }
+        if (!bias.IsEmpty)
+            for (int i = 0; i < m; i++) TensorPrimitives.Add(y.Slice(i * n, n), bias, y.Slice(i * n, n));
+    }
+
+    /// <summary>Runs <paramref name="body"/> for 0..tasks−1 on up to <paramref name="threads"/> threads.</summary>
+    internal static void For(int tasks, int threads, Action<int> body)
+    {
+        if (threads <= 1 || tasks <= 1)
+        {
+            for (int t = 0; t < tasks; t++) body(t);
+            return;
+        }
+        Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
+    }
+
+    [ThreadStatic] private static float[]? scratch;
+
+    /// <summary>A pinned per-thread buffer of at least <paramref name="length"/> floats.</summary>
+    internal static float* Scratch(int length)
+    {
+        if (scratch is null || scratch.Length < length) scratch = GC.AllocateUninitializedArray<float>(length, pinned: true);
+        return (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref scratch[0]);
     }
 }

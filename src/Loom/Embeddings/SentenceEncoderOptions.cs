@@ -1,0 +1,21 @@
+namespace Loom.Embeddings;
+
+/// <summary>How a <see cref="SentenceEncoder"/> runs. Null means "the model's default".</summary>
+public sealed record SentenceEncoderOptions
+{
+    /// <summary>Sentences per forward pass (they are packed without padding, after sorting by length).</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Longest token sequence, special tokens included; longer texts are truncated and counted.
+    /// Null: the model's default (256 for MiniLM, 512 for arctic-xs, else the model's position count).</summary>
+    public int? MaxLength { get; init; }
+
+    /// <summary>Worker threads; 0 = all cores.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Pooling; null = the model's convention (MiniLM mean, arctic-xs CLS, else sentence-transformers config or mean).</summary>
+    public PoolingMode? Pooling { get; init; }
+
+    /// <summary>Scale embeddings to unit length, so that a dot product is the cosine.</summary>
+    public bool Normalize { get; init; } = true;
+}

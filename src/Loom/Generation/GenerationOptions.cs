@@ -1,0 +1,26 @@
+namespace Loom.Generation;
+
+/// <summary>What to generate and when to stop.</summary>
+public sealed record GenerationOptions
+{
+    /// <summary>At most this many new tokens.</summary>
+    public int MaxTokens { get; init; } = 256;
+
+    /// <summary>How each token is chosen.</summary>
+    public SamplingOptions Sampling { get; init; } = new();
+
+    /// <summary>Token ids that end generation (the model's end-of-sequence / end-of-turn tokens). They are not emitted.</summary>
+    public IReadOnlyCollection<int> StopTokens { get; init; } = [];
+
+    /// <summary>Texts that end generation; neither they nor anything after them is emitted.</summary>
+    public IReadOnlyList<string> StopStrings { get; init; } = [];
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxTokens);
+        ArgumentNullException.ThrowIfNull(Sampling);
+        ArgumentNullException.ThrowIfNull(StopTokens);
+        ArgumentNullException.ThrowIfNull(StopStrings);
+        if (StopStrings.Any(string.IsNullOrEmpty)) throw new ArgumentException("A stop string is empty.");
+    }
+}

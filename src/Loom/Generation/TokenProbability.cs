@@ -1,0 +1,4 @@
+namespace Loom.Generation;
+
+/// <summary>A candidate token and its probability.</summary>
+public readonly record struct TokenProbability(int TokenId, double Probability);

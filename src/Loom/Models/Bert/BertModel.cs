@@ -1,0 +1,184 @@
+using System.Numerics.Tensors;
+using Loom.Formats;
+using Loom.Tensors;
+
+namespace Loom.Models.Bert;
+
+/// <summary>
+/// A BERT-family encoder (BERT, MiniLM, arctic-embed): token + position + token-type embeddings with LayerNorm,
+/// then post-LayerNorm blocks of multi-head self-attention and a GELU feed-forward network.
+/// Immutable once loaded and safe to share between threads; each call to <see cref="Run"/> uses its own
+/// <see cref="BertWorkspace"/>.
+/// </summary>
+public sealed class BertModel
+{
+    private readonly float[] _wordEmbeddings, _positionEmbeddings, _typeEmbeddings, _embeddingNormWeight, _embeddingNormBias;
+    private readonly BertLayer[] _layers;
+
+    private BertModel(BertConfig config, float[] word, float[] position, float[] type, float[] normWeight, float[] normBias, BertLayer[] layers)
+    {
+        Config = config;
+        _wordEmbeddings = word;
+        _positionEmbeddings = position;
+        _typeEmbeddings = type;
+        _embeddingNormWeight = normWeight;
+        _embeddingNormBias = normBias;
+        _layers = layers;
+    }
+
+    public BertConfig Config { get; }
+
+    /// <summary>Loads the weights of an ONNX export of a BERT model (e.g. the packaged MiniLM and arctic-xs graphs).</summary>
+    /// <exception cref="ModelFormatException">the file is not an ONNX BERT graph Loom recognises</exception>
+    public static BertModel FromOnnx(string path)
+    {
+        using var onnx = OnnxModel.Open(path);
+        var source = new BertOnnxSource(onnx, path);
+        return Build(source.Config, source);
+    }
+
+    /// <summary>Loads a Hugging Face BERT folder: config.json and model.safetensors.</summary>
+    /// <exception cref="ModelFormatException">missing or malformed files, or not a BERT encoder</exception>
+    public static BertModel FromHuggingFace(string directory)
+    {
+        var configPath = Path.Combine(directory, "config.json");
+        var weightsPath = Path.Combine(directory, "model.safetensors");
+        if (!File.Exists(configPath)) throw new FileNotFoundException($"no config.json in {directory}", configPath);
+        if (!File.Exists(weightsPath)) throw new FileNotFoundException($"no model.safetensors in {directory}", weightsPath);
+        var config = BertSafetensorsSource.ReadConfig(HuggingFaceConfig.Load(configPath), configPath);
+        using var weights = SafetensorsFile.Open(weightsPath);
+        return Build(config, new BertSafetensorsSource(weights));
+    }
+
+    internal static BertModel Build(BertConfig config, IBertTensorSource source)
+    {
+        try
+        {
+            config.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ModelFormatException(source.Description, e.Message);
+        }
+        int d = config.HiddenSize, inter = config.IntermediateSize;
+        float[] Get(string name, params long[] shape)
+        {
+            var tensor = source.Find(name) ?? throw new ModelFormatException(source.Description, $"missing tensor '{name}'");
+            if (!tensor.Shape.SequenceEqual(shape))
+                throw new ModelFormatException(source.Description, $"tensor '{name}' has shape [{string.Join(", ", tensor.Shape)}], expected [{string.Join(", ", shape)}]");
+            return tensor.Data;
+        }
+        WeightMatrix Linear(string name, int rows, int cols) => WeightMatrix.FromFloats(Get(name + ".weight", rows, cols), rows, cols);
+
+        var layers = new BertLayer[config.Layers];
+        for (int l = 0; l < config.Layers; l++)
+        {
+            string p = $"encoder.layer.{l}.";
+            float[] q = Get(p + "attention.self.query.weight", d, d), k = Get(p + "attention.self.key.weight", d, d), v = Get(p + "attention.self.value.weight", d, d);
+            layers[l] = new BertLayer(
+                WeightMatrix.FromFloats([.. q, .. k, .. v], 3 * d, d),
+                [.. Get(p + "attention.self.query.bias", d), .. Get(p + "attention.self.key.bias", d), .. Get(p + "attention.self.value.bias", d)],
+                Linear(p + "attention.output.dense", d, d), Get(p + "attention.output.dense.bias", d),
+                Get(p + "attention.output.LayerNorm.weight", d), Get(p + "attention.output.LayerNorm.bias", d),
+                Linear(p + "intermediate.dense", inter, d), Get(p + "intermediate.dense.bias", inter),
+                Linear(p + "output.dense", d, inter), Get(p + "output.dense.bias", d),
+                Get(p + "output.LayerNorm.weight", d), Get(p + "output.LayerNorm.bias", d));
+        }
+        return new BertModel(config,
+            Get("embeddings.word_embeddings.weight", config.VocabSize, d),
+            Get("embeddings.position_embeddings.weight", config.MaxPositions, d),
+            Get("embeddings.token_type_embeddings.weight", config.TypeVocabSize, d),
+            Get("embeddings.LayerNorm.weight", d), Get("embeddings.LayerNorm.bias", d),
+            layers);
+    }
+
+    /// <summary>
+    /// Encodes a batch of token-id sequences (each with its special tokens, e.g. [CLS] … [SEP]). Sequences are packed
+    /// end to end — no padding — and each attends only to itself. The last hidden states are left in
+    /// <paramref name="workspace"/>: <see cref="BertWorkspace.Hidden"/> row <c>workspace.Offset(s) + i</c> is token i of sequence s.
+    /// </summary>
+    /// <param name="tokenTypes">token-type ids per sequence (segment A/B), or null for all zeros</param>
+    /// <param name="threads">worker threads; 0 = all cores</param>
+    /// <param name="capture">when given, receives every layer's hidden states and attention weights</param>
+    public void Run(IReadOnlyList<int[]> tokenIds, BertWorkspace workspace, int threads = 0, IReadOnlyList<int[]>? tokenTypes = null,
+        BertCapture? capture = null, CancellationToken cancellationToken = default)
+    {
+        if (threads <= 0) threads = Environment.ProcessorCount;
+        var c = Config;
+        int d = c.HiddenSize;
+        for (int s = 0; s < tokenIds.Count; s++)
+        {
+            int[] ids = tokenIds[s];
+            if (ids.Length == 0) throw new ArgumentException($"sequence {s} is empty", nameof(tokenIds));
+            if (ids.Length > c.MaxPositions) throw new ArgumentException($"sequence {s} has {ids.Length} tokens; the model allows {c.MaxPositions}", nameof(tokenIds));
+            foreach (int id in ids)
+                if ((uint)id >= (uint)c.VocabSize) throw new ArgumentException($"token id {id} is outside the vocabulary of {c.VocabSize}", nameof(tokenIds));
+            if (tokenTypes is not null)
+            {
+                if (tokenTypes[s].Length != ids.Length) throw new ArgumentException($"sequence {s}: token types and ids differ in length", nameof(tokenTypes));
+                foreach (int t in tokenTypes[s])
+                    if ((uint)t >= (uint)c.TypeVocabSize) throw new ArgumentException($"token type {t} is outside 0..{c.TypeVocabSize - 1}", nameof(tokenTypes));
+            }
+        }
+        if (capture is not null && tokenIds.Count != 1) throw new ArgumentException("capturing the inside of a run takes exactly one sequence", nameof(capture));
+        workspace.Prepare(c, tokenIds);
+        int rows = workspace.Tokens;
+        var hidden = workspace.HiddenBuffer;
+        var scratch = workspace.Scratch;
+
+        // Embeddings: word + position + token type, then LayerNorm.
+        for (int s = 0; s < tokenIds.Count; s++)
+        {
+            int[] ids = tokenIds[s];
+            int[]? types = tokenTypes?[s];
+            for (int i = 0; i < ids.Length; i++)
+            {
+                var row = scratch.AsSpan((workspace.Offset(s) + i) * d, d);
+                TensorPrimitives.Add(_wordEmbeddings.AsSpan(ids[i] * d, d), _positionEmbeddings.AsSpan(i * d, d), row);
+                TensorPrimitives.Add(row, _typeEmbeddings.AsSpan((types?[i] ?? 0) * d, d), row);
+            }
+        }
+        Normalization.LayerNorm(scratch.AsSpan(0, rows * d), _embeddingNormWeight, _embeddingNormBias, c.LayerNormEps, hidden.AsSpan(0, rows * d));
+        capture?.AddHiddenState(hidden.AsSpan(0, rows * d));
+
+        for (int l = 0; l < _layers.Length; l++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            RunLayer(_layers[l], workspace, threads, capture);
+            capture?.AddHiddenState(hidden.AsSpan(0, rows * d));
+        }
+    }
+
+    /// <summary>Runs one sequence and returns every layer's hidden states and attention weights.</summary>
+    public BertCapture Inspect(int[] tokenIds, int threads = 0, CancellationToken cancellationToken = default)
+    {
+        var capture = new BertCapture(tokenIds.Length, Config.Heads, Config.HiddenSize);
+        Run([tokenIds], new BertWorkspace(), threads, null, capture, cancellationToken);
+        return capture;
+    }
+
+    private void RunLayer(BertLayer layer, BertWorkspace w, int threads, BertCapture? capture)
+    {
+        var c = Config;
+        int d = c.HiddenSize, rows = w.Tokens, inter = c.IntermediateSize;
+        var hidden = w.HiddenBuffer.AsSpan(0, rows * d);
+        var qkv = w.Qkv.AsSpan(0, rows * 3 * d);
+        var context = w.Context.AsSpan(0, rows * d);
+        var scratch = w.Scratch.AsSpan(0, rows * d);
+        var ffn = w.Intermediate.AsSpan(0, rows * inter);
+
+        MatMul.Multiply(hidden, rows, layer.QkvWeight, layer.QkvBias, qkv, threads);
+        BertAttention.Run(w, c, threads, capture);
+
+        MatMul.Multiply(context, rows, layer.OutputWeight, layer.OutputBias, scratch, threads);
+        TensorPrimitives.Add(scratch, hidden, scratch);
+        Normalization.LayerNorm(scratch, layer.AttentionNormWeight, layer.AttentionNormBias, c.LayerNormEps, hidden);
+
+        MatMul.Multiply(hidden, rows, layer.IntermediateWeight, layer.IntermediateBias, ffn, threads);
+        Activations.Gelu(ffn);
+
+        MatMul.Multiply(ffn, rows, layer.FfnOutputWeight, layer.FfnOutputBias, scratch, threads);
+        TensorPrimitives.Add(scratch, hidden, scratch);
+        Normalization.LayerNorm(scratch, layer.OutputNormWeight, layer.OutputNormBias, c.LayerNormEps, hidden);
+    }
+}

@@ -1,0 +1,306 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Loom.Tensors;
+
+/// <summary>
+/// Packed, register-blocked GEMM (the Goto/BLIS scheme): x is packed once into panels of MR rows; each thread takes
+/// a range of output columns and, for each slice of KC along k, decodes its weight rows into panels of NR columns
+/// (this is where quantized blocks are dequantised — KC is a multiple of every block size), then a micro-kernel
+/// accumulates an MR × NR tile of y in registers: 12 × 32 on AVX-512, 6 × 16 on AVX2, 4 × 4 scalar.
+/// </summary>
+internal static unsafe class Gemm
+{
+    /// <summary>From this many rows of x on, packing pays for itself.</summary>
+    public const int MinRows = 8;
+
+    private const int KC = 256;
+    private const int MaxPanelsPerTask = 8;
+
+    private static (int MR, int NR) Tile(KernelPath path) => path switch
+    {
+        KernelPath.Avx512 => (12, 32),
+        KernelPath.Avx2 => (6, 16),
+        _ => (4, 4),
+    };
+
+    public static void Run(float* x, int m, WeightMatrix w, byte* wp, float* y, int threads, KernelPath path)
+    {
+        int k = w.Cols;
+        (int mr, int nr) = Tile(path);
+        int mPanels = (m + mr - 1) / mr, mPad = mPanels * mr;
+        // Packed x lives outside the GC heap: large, short-lived, and only ever touched through pointers.
+        float* packedX = (float*)NativeMemory.AlignedAlloc(checked((nuint)mPad * (nuint)k * sizeof(float)), 64);
+        try
+        {
+            PackX(x, m, k, mr, mPad, packedX);
+            Multiply(packedX, m, mPad, w, wp, y, threads, path, mr, nr);
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(packedX);
+        }
+    }
+
+    private static void Multiply(float* packedX, int m, int mPad, WeightMatrix w, byte* wp, float* y, int threads, KernelPath path, int mr, int nr)
+    {
+        int n = w.Rows, k = w.Cols;
+        int mPanels = mPad / mr;
+        int nPanels = (n + nr - 1) / nr;
+        int panelsPerTask = Math.Clamp((nPanels + 2 * threads - 1) / (2 * threads), 1, MaxPanelsPerTask);
+        int tasks = (nPanels + panelsPerTask - 1) / panelsPerTask;
+        int blockSize = GgmlTypes.BlockSize(w.Type), blockBytes = GgmlTypes.BlockBytes(w.Type);
+        nint xa = (nint)packedX, ya = (nint)y, wa = (nint)wp;
+        MatMul.For(tasks, threads, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (t) =>
+        {
+            float* a = (float*)xa, c = (float*)ya;
+            byte* ws = (byte*)wa;
+            int j0 = t * panelsPerTask * nr, j1 = Math.Min(n, j0 + panelsPerTask * nr);
+            float* b = MatMul.Scratch(panelsPerTask * nr * KC + KC);
+            float* row = b + panelsPerTask * nr * KC;
+            for (int k0 = 0; k0 < k; k0 += KC)
+            {
+                int kc = Math.Min(KC, k - k0);
+                long byteOffset = (long)k0 / blockSize * blockBytes, bytes = (long)kc / blockSize * blockBytes;
+                for (int js = j0; js < j1; js += nr)
+                {
+                    float* panel = b + (js - j0) * KC;
+                    for (int jj = 0; jj < nr; jj++)
+                    {
+                        int j = js + jj;
+                        if (j >= j1)
+                        {
+                            for (int p = 0; p < kc; p++) panel[p * nr + jj] = 0;
+                            continue;
+                        }
+                        byte* src = ws + (long)j * w.RowBytes + byteOffset;
+                        float* seg = (float*)src;
+                        if (w.Type != GgmlType.F32)
+                        {
+                            Quantization.DequantizeBlocks(w.Type, new ReadOnlySpan<byte>(src, (int)bytes), new Span<float>(row, kc));
+                            seg = row;
+                        }
+                        for (int p = 0; p < kc; p++) panel[p * nr + jj] = seg[p];
+                    }
+                }
+                for (int ip = 0; ip < mPanels; ip++)
+                {
+                    float* ap = a + (long)k0 * mPad + (long)ip * mr * kc;
+                    int rows = Math.Min(mr, m - ip * mr);
+                    for (int js = j0; js < j1; js += nr)
+                    {
+                        float* cp = c + (long)ip * mr * n + js;
+                        int cols = Math.Min(nr, j1 - js);
+                        float* bp = b + (js - j0) * KC;
+                        switch (path)
+                        {
+                            case KernelPath.Avx512: Kernel512(ap, bp, kc, cp, n, rows, cols, k0 > 0); break;
+                            case KernelPath.Avx2: Kernel256(ap, bp, kc, cp, n, rows, cols, k0 > 0); break;
+                            default: KernelScalar(ap, bp, kc, cp, n, rows, cols, k0 > 0); break;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>Packs x [m × k] into, for each KC slice, panels of <paramref name="mr"/> rows stored column by column
+    /// (rows past m are zero).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackX(float* x, int m, int k, int mr, int mPad, float* a)
+    {
+        for (int k0 = 0; k0 < k; k0 += KC)
+        {
+            int kc = Math.Min(KC, k - k0);
+            for (int i0 = 0; i0 < mPad; i0 += mr)
+            {
+                float* panel = a + (long)k0 * mPad + (long)i0 * kc;
+                for (int r = 0; r < mr; r++)
+                {
+                    int i = i0 + r;
+                    if (i >= m)
+                    {
+                        for (int p = 0; p < kc; p++) panel[p * mr + r] = 0;
+                        continue;
+                    }
+                    float* src = x + (long)i * k + k0;
+                    for (int p = 0; p < kc; p++) panel[p * mr + r] = src[p];
+                }
+            }
+        }
+    }
+
+    private static void Put(Vector512<float> v, float* dst, bool add) => (add ? v + Vector512.Load(dst) : v).Store(dst);
+
+    private static void Put(Vector256<float> v, float* dst, bool add) => (add ? v + Vector256.Load(dst) : v).Store(dst);
+
+    /// <summary>Writes the valid part of an edge tile.</summary>
+    private static void Scatter(float* t, int ldt, int rows, int cols, float* c, int ldc, bool accumulate)
+    {
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < cols; j++)
+                c[(long)r * ldc + j] = accumulate ? c[(long)r * ldc + j] + t[r * ldt + j] : t[r * ldt + j];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void KernelScalar(float* a, float* b, int kc, float* c, int ldc, int rows, int cols, bool accumulate)
+    {
+        float* t = stackalloc float[16];
+        for (int i = 0; i < 16; i++) t[i] = 0;
+        for (int p = 0; p < kc; p++)
+        {
+            for (int r = 0; r < 4; r++)
+                for (int j = 0; j < 4; j++)
+                    t[r * 4 + j] += a[r] * b[j];
+            a += 4;
+            b += 4;
+        }
+        Scatter(t, 4, rows, cols, c, ldc, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel512(float* a, float* b, int kc, float* c, int ldc, int rows, int cols, bool accumulate)
+    {
+        Vector512<float> c0_0 = default, c0_1 = default;
+        Vector512<float> c1_0 = default, c1_1 = default;
+        Vector512<float> c2_0 = default, c2_1 = default;
+        Vector512<float> c3_0 = default, c3_1 = default;
+        Vector512<float> c4_0 = default, c4_1 = default;
+        Vector512<float> c5_0 = default, c5_1 = default;
+        Vector512<float> c6_0 = default, c6_1 = default;
+        Vector512<float> c7_0 = default, c7_1 = default;
+        Vector512<float> c8_0 = default, c8_1 = default;
+        Vector512<float> c9_0 = default, c9_1 = default;
+        Vector512<float> c10_0 = default, c10_1 = default;
+        Vector512<float> c11_0 = default, c11_1 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b + 0);
+            var b1 = Vector512.Load(b + 16);
+            var a0 = Vector512.Create(a[0]);
+            c0_0 = Avx512F.FusedMultiplyAdd(a0, b0, c0_0);
+            c0_1 = Avx512F.FusedMultiplyAdd(a0, b1, c0_1);
+            var a1 = Vector512.Create(a[1]);
+            c1_0 = Avx512F.FusedMultiplyAdd(a1, b0, c1_0);
+            c1_1 = Avx512F.FusedMultiplyAdd(a1, b1, c1_1);
+            var a2 = Vector512.Create(a[2]);
+            c2_0 = Avx512F.FusedMultiplyAdd(a2, b0, c2_0);
+            c2_1 = Avx512F.FusedMultiplyAdd(a2, b1, c2_1);
+            var a3 = Vector512.Create(a[3]);
+            c3_0 = Avx512F.FusedMultiplyAdd(a3, b0, c3_0);
+            c3_1 = Avx512F.FusedMultiplyAdd(a3, b1, c3_1);
+            var a4 = Vector512.Create(a[4]);
+            c4_0 = Avx512F.FusedMultiplyAdd(a4, b0, c4_0);
+            c4_1 = Avx512F.FusedMultiplyAdd(a4, b1, c4_1);
+            var a5 = Vector512.Create(a[5]);
+            c5_0 = Avx512F.FusedMultiplyAdd(a5, b0, c5_0);
+            c5_1 = Avx512F.FusedMultiplyAdd(a5, b1, c5_1);
+            var a6 = Vector512.Create(a[6]);
+            c6_0 = Avx512F.FusedMultiplyAdd(a6, b0, c6_0);
+            c6_1 = Avx512F.FusedMultiplyAdd(a6, b1, c6_1);
+            var a7 = Vector512.Create(a[7]);
+            c7_0 = Avx512F.FusedMultiplyAdd(a7, b0, c7_0);
+            c7_1 = Avx512F.FusedMultiplyAdd(a7, b1, c7_1);
+            var a8 = Vector512.Create(a[8]);
+            c8_0 = Avx512F.FusedMultiplyAdd(a8, b0, c8_0);
+            c8_1 = Avx512F.FusedMultiplyAdd(a8, b1, c8_1);
+            var a9 = Vector512.Create(a[9]);
+            c9_0 = Avx512F.FusedMultiplyAdd(a9, b0, c9_0);
+            c9_1 = Avx512F.FusedMultiplyAdd(a9, b1, c9_1);
+            var a10 = Vector512.Create(a[10]);
+            c10_0 = Avx512F.FusedMultiplyAdd(a10, b0, c10_0);
+            c10_1 = Avx512F.FusedMultiplyAdd(a10, b1, c10_1);
+            var a11 = Vector512.Create(a[11]);
+            c11_0 = Avx512F.FusedMultiplyAdd(a11, b0, c11_0);
+            c11_1 = Avx512F.FusedMultiplyAdd(a11, b1, c11_1);
+            a += 12;
+            b += 32;
+        }
+        bool full = rows == 12 && cols == 32;
+        float* t = stackalloc float[full ? 0 : 384];
+        float* o = full ? c : t;
+        int ld = full ? ldc : 32;
+        bool add = full && accumulate;
+        Put(c0_0, o + 0 * ld + 0, add);
+        Put(c0_1, o + 0 * ld + 16, add);
+        Put(c1_0, o + 1 * ld + 0, add);
+        Put(c1_1, o + 1 * ld + 16, add);
+        Put(c2_0, o + 2 * ld + 0, add);
+        Put(c2_1, o + 2 * ld + 16, add);
+        Put(c3_0, o + 3 * ld + 0, add);
+        Put(c3_1, o + 3 * ld + 16, add);
+        Put(c4_0, o + 4 * ld + 0, add);
+        Put(c4_1, o + 4 * ld + 16, add);
+        Put(c5_0, o + 5 * ld + 0, add);
+        Put(c5_1, o + 5 * ld + 16, add);
+        Put(c6_0, o + 6 * ld + 0, add);
+        Put(c6_1, o + 6 * ld + 16, add);
+        Put(c7_0, o + 7 * ld + 0, add);
+        Put(c7_1, o + 7 * ld + 16, add);
+        Put(c8_0, o + 8 * ld + 0, add);
+        Put(c8_1, o + 8 * ld + 16, add);
+        Put(c9_0, o + 9 * ld + 0, add);
+        Put(c9_1, o + 9 * ld + 16, add);
+        Put(c10_0, o + 10 * ld + 0, add);
+        Put(c10_1, o + 10 * ld + 16, add);
+        Put(c11_0, o + 11 * ld + 0, add);
+        Put(c11_1, o + 11 * ld + 16, add);
+        if (!full) Scatter(t, 32, rows, cols, c, ldc, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel256(float* a, float* b, int kc, float* c, int ldc, int rows, int cols, bool accumulate)
+    {
+        Vector256<float> c0_0 = default, c0_1 = default;
+        Vector256<float> c1_0 = default, c1_1 = default;
+        Vector256<float> c2_0 = default, c2_1 = default;
+        Vector256<float> c3_0 = default, c3_1 = default;
+        Vector256<float> c4_0 = default, c4_1 = default;
+        Vector256<float> c5_0 = default, c5_1 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.Load(b + 0);
+            var b1 = Vector256.Load(b + 8);
+            var a0 = Vector256.Create(a[0]);
+            c0_0 = Fma.MultiplyAdd(a0, b0, c0_0);
+            c0_1 = Fma.MultiplyAdd(a0, b1, c0_1);
+            var a1 = Vector256.Create(a[1]);
+            c1_0 = Fma.MultiplyAdd(a1, b0, c1_0);
+            c1_1 = Fma.MultiplyAdd(a1, b1, c1_1);
+            var a2 = Vector256.Create(a[2]);
+            c2_0 = Fma.MultiplyAdd(a2, b0, c2_0);
+            c2_1 = Fma.MultiplyAdd(a2, b1, c2_1);
+            var a3 = Vector256.Create(a[3]);
+            c3_0 = Fma.MultiplyAdd(a3, b0, c3_0);
+            c3_1 = Fma.MultiplyAdd(a3, b1, c3_1);
+            var a4 = Vector256.Create(a[4]);
+            c4_0 = Fma.MultiplyAdd(a4, b0, c4_0);
+            c4_1 = Fma.MultiplyAdd(a4, b1, c4_1);
+            var a5 = Vector256.Create(a[5]);
+            c5_0 = Fma.MultiplyAdd(a5, b0, c5_0);
+            c5_1 = Fma.MultiplyAdd(a5, b1, c5_1);
+            a += 6;
+            b += 16;
+        }
+        bool full = rows == 6 && cols == 16;
+        float* t = stackalloc float[full ? 0 : 96];
+        float* o = full ? c : t;
+        int ld = full ? ldc : 16;
+        bool add = full && accumulate;
+        Put(c0_0, o + 0 * ld + 0, add);
+        Put(c0_1, o + 0 * ld + 8, add);
+        Put(c1_0, o + 1 * ld + 0, add);
+        Put(c1_1, o + 1 * ld + 8, add);
+        Put(c2_0, o + 2 * ld + 0, add);
+        Put(c2_1, o + 2 * ld + 8, add);
+        Put(c3_0, o + 3 * ld + 0, add);
+        Put(c3_1, o + 3 * ld + 8, add);
+        Put(c4_0, o + 4 * ld + 0, add);
+        Put(c4_1, o + 4 * ld + 8, add);
+        Put(c5_0, o + 5 * ld + 0, add);
+        Put(c5_1, o + 5 * ld + 8, add);
+        if (!full) Scatter(t, 16, rows, cols, c, ldc, accumulate);
+    }
+}

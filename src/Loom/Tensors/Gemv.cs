@@ -1,0 +1,78 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Loom.Tensors;
+
+/// <summary>
+/// MatMul for a few rows of x: each weight row is decoded once (f32 rows are read in place) and dotted with every
+/// row of x; a single row against F16 / Q8_0 / Q4_0 weights decodes in registers (<see cref="GemvQuantized"/>). Threads take contiguous ranges of weight rows, so W streams through memory once.
+/// </summary>
+internal static unsafe class Gemv
+{
+    public static void Run(float* x, int m, WeightMatrix w, byte* wp, float* y, int threads, KernelPath path)
+    {
+        int n = w.Rows, k = w.Cols, rowBytes = w.RowBytes;
+        var type = w.Type;
+        int tasks = Math.Min(n, threads * 4);
+        int perTask = (n + tasks - 1) / tasks;
+        nint xa = (nint)x, ya = (nint)y, wa = (nint)wp;
+        MatMul.For(tasks, threads, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (t) =>
+        {
+            float* xs = (float*)xa, ys = (float*)ya;
+            byte* ws = (byte*)wa;
+            float* row = type == GgmlType.F32 ? null : MatMul.Scratch(k);
+            int end = Math.Min(n, (t + 1) * perTask);
+            if (m == 1 && k % 32 == 0 && GemvQuantized.Handles(type, path))
+            {
+                for (int j = t * perTask; j < end; j++) ys[j] = GemvQuantized.Dot(type, xs, ws + (long)j * rowBytes, k / 32, path);
+                return;
+            }
+            for (int j = t * perTask; j < end; j++)
+            {
+                float* r = (float*)(ws + (long)j * rowBytes);
+                if (type != GgmlType.F32)
+                {
+                    Quantization.DequantizeBlocks(type, new ReadOnlySpan<byte>(r, rowBytes), new Span<float>(row, k));
+                    r = row;
+                }
+                for (int i = 0; i < m; i++) ys[(long)i * n + j] = Dot(xs + (long)i * k, r, k, path);
+            }
+        });
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float Dot(float* a, float* b, int k, KernelPath path)
+    {
+        int i = 0;
+        float sum = 0;
+        if (path == KernelPath.Avx512)
+        {
+            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (; i + 64 <= k; i += 64)
+            {
+                s0 = Avx512F.FusedMultiplyAdd(Vector512.Load(a + i), Vector512.Load(b + i), s0);
+                s1 = Avx512F.FusedMultiplyAdd(Vector512.Load(a + i + 16), Vector512.Load(b + i + 16), s1);
+                s2 = Avx512F.FusedMultiplyAdd(Vector512.Load(a + i + 32), Vector512.Load(b + i + 32), s2);
+                s3 = Avx512F.FusedMultiplyAdd(Vector512.Load(a + i + 48), Vector512.Load(b + i + 48), s3);
+            }
+            for (; i + 16 <= k; i += 16) s0 = Avx512F.FusedMultiplyAdd(Vector512.Load(a + i), Vector512.Load(b + i), s0);
+            sum = Vector512.Sum((s0 + s1) + (s2 + s3));
+        }
+        else if (path == KernelPath.Avx2)
+        {
+            Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (; i + 32 <= k; i += 32)
+            {
+                s0 = Fma.MultiplyAdd(Vector256.Load(a + i), Vector256.Load(b + i), s0);
+                s1 = Fma.MultiplyAdd(Vector256.Load(a + i + 8), Vector256.Load(b + i + 8), s1);
+                s2 = Fma.MultiplyAdd(Vector256.Load(a + i + 16), Vector256.Load(b + i + 16), s2);
+                s3 = Fma.MultiplyAdd(Vector256.Load(a + i + 24), Vector256.Load(b + i + 24), s3);
+            }
+            for (; i + 8 <= k; i += 8) s0 = Fma.MultiplyAdd(Vector256.Load(a + i), Vector256.Load(b + i), s0);
+            sum = Vector256.Sum((s0 + s1) + (s2 + s3));
+        }
+        for (; i < k; i++) sum += a[i] * b[i];
+        return sum;
+    }
+}

@@ -1,0 +1,109 @@
+using Loom.Tensors;
+
+namespace Loom.Tests.Tensors;
+
+/// <summary>
+/// MatMul against a naive float64 product with the same (dequantised) weights, on every SIMD path.
+/// Tolerance: |y − y_ref| ≤ 1e-5 · Σ_p |x_p · w_p| per output — float32 accumulation error relative to the magnitude
+/// of the terms summed (the result itself can cancel to ~0).
+/// </summary>
+[Collection(KernelPathCollection.Name)]
+public class MatMulTests
+{
+    public static TheoryData<KernelPath, GgmlType> PathsAndTypes()
+    {
+        var data = new TheoryData<KernelPath, GgmlType>();
+        foreach (var path in KernelPathCollection.Paths())
+            foreach (var type in new[] { GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1,
+                         GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.Q8_K })
+                data.Add(path, type);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(PathsAndTypes))]
+    public void MatchesFloat64Reference(KernelPath path, GgmlType type)
+    {
+        int block = GgmlTypes.BlockSize(type);
+        int[] ks = block == 1 ? [1, 7, 33, 96, 4097] : block == 32 ? [32, 96, 544] : [256, 768];
+        int[] ms = [1, 7, 8, 33];
+        int[] ns = [1, 7, 33, 45];
+        var rng = new Random(1234 + (int)type);
+        foreach (int k in ks)
+            for (int s = 0; s < ms.Length; s++)
+            {
+                int m = ms[s], n = ns[(s + k) % ns.Length];
+                var (w, wf) = RandomWeights(rng, type, n, k);
+                var x = RandomValues(rng, m * k);
+                var y = new float[m * n];
+                KernelPathCollection.On(path, () => MatMul.Multiply(x, m, w, y, threads: 2));
+                AssertClose(x, wf, m, n, k, y, $"{type} m={m} n={n} k={k} on {path}");
+            }
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelPathCollection.Paths), MemberType = typeof(KernelPathCollection))]
+    public void ManyColumnsAndThreadsGiveTheSameResult(KernelPath path)
+    {
+        var rng = new Random(7);
+        int m = 37, n = 611, k = 512;
+        var (w, wf) = RandomWeights(rng, GgmlType.Q4_K, n, k);
+        var x = RandomValues(rng, m * k);
+        var bias = RandomValues(rng, n);
+        var one = new float[m * n];
+        var two = new float[m * n];
+        KernelPathCollection.On(path, () =>
+        {
+            MatMul.Multiply(x, m, w, bias, one, threads: 1);
+            MatMul.Multiply(x, m, w, bias, two, threads: 2);
+        });
+        Assert.Equal(one, two);
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) one[i * n + j] -= bias[j];
+        AssertClose(x, wf, m, n, k, one, $"Q4_K with bias on {path}");
+    }
+
+    [Fact]
+    public void RefusesMismatchedBuffers()
+    {
+        var w = WeightMatrix.FromFloats(new float[6], 2, 3);
+        Assert.Throws<ArgumentException>(() => MatMul.Multiply(new float[5], 2, w, new float[4]));
+        Assert.Throws<ArgumentException>(() => MatMul.Multiply(new float[6], 2, w, new float[3]));
+        Assert.Throws<ArgumentException>(() => MatMul.Multiply(new float[6], 2, w, new float[1], new float[4]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => MatMul.Multiply(new float[6], -1, w, new float[4]));
+    }
+
+    internal static float[] RandomValues(Random rng, int count, float scale = 1)
+    {
+        var v = new float[count];
+        for (int i = 0; i < count; i++) v[i] = (float)(rng.NextDouble() * 2 - 1) * scale;
+        return v;
+    }
+
+    /// <summary>Random weights in <paramref name="type"/>, and the f32 values they decode to (by the scalar decoder).</summary>
+    internal static (WeightMatrix W, float[] Decoded) RandomWeights(Random rng, GgmlType type, int n, int k)
+    {
+        var values = RandomValues(rng, n * k);
+        var bytes = Quantization.Quantize(type, values);
+        var decoded = new float[n * k];
+        KernelPathCollection.On(KernelPath.Scalar, () => Quantization.Dequantize(type, bytes, decoded));
+        return (new WeightMatrix(type, n, k, bytes), decoded);
+    }
+
+    private static void AssertClose(float[] x, float[] w, int m, int n, int k, float[] y, string what)
+    {
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0, magnitude = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    double t = (double)x[i * k + p] * w[j * k + p];
+                    sum += t;
+                    magnitude += Math.Abs(t);
+                }
+                double err = Math.Abs(y[i * n + j] - sum);
+                Assert.True(err <= 1e-5 * magnitude + 1e-30, $"{what}: y[{i},{j}] = {y[i * n + j]}, reference {sum}, error {err:E2} > 1e-5 × {magnitude:E2}");
+            }
+    }
+}
