@@ -8,7 +8,7 @@ using Microsoft.Extensions.AI;
 /// The chapter 4–5 evaluation on Debian fortunes (categories with ≥ 200 entries, seeded 80/20 stratified split):
 /// classification accuracy and macro-F1 (TF-IDF + LR, embeddings + LR, class centroids, zero-shot) and topic quality
 /// (NMI, ARI against the categories, diversity, NPMI) for the topic model and k-means baselines, with the time of each
-/// stage. Usage: fortunes [--limit N] [--model minilm|none]
+/// stage. Usage: fortunes [--limit N] [--model minilm|none] [--cache embeddings.bin]
 /// </summary>
 internal static class FortunesBench
 {
@@ -33,9 +33,15 @@ internal static class FortunesBench
         float[][]? embeddings = null;
         if (generator is not null)
         {
-            clock.Restart();
-            embeddings = EmbeddingBatches.EmbedAsync(generator, all.Select(f => f.Text).ToArray(), 256).Result;
-            Console.WriteLine($"embedding {all.Count} fortunes ({model}): {clock.Elapsed.TotalSeconds:F1} s ({all.Count / clock.Elapsed.TotalSeconds:F0} texts/s)");
+            string? cachePath = Option(args, "--cache");
+            embeddings = cachePath is not null && File.Exists(cachePath) ? ReadVectors(cachePath) : null;
+            if (embeddings is null || embeddings.Length != all.Count)
+            {
+                clock.Restart();
+                embeddings = EmbeddingBatches.EmbedAsync(generator, all.Select(f => f.Text).ToArray(), 256).Result;
+                Console.WriteLine($"embedding {all.Count} fortunes ({model}): {clock.Elapsed.TotalSeconds:F1} s ({all.Count / clock.Elapsed.TotalSeconds:F0} texts/s)");
+                if (cachePath is not null) WriteVectors(cachePath, embeddings);
+            }
             var cached = new CachedEmbeddings(generator, all.Select(f => f.Text).ToArray(), embeddings);
             clock.Restart();
             var lr = TextClassifier.TrainOnEmbeddingsAsync(cached, train.Select(f => f.Text).ToArray(), train.Select(f => f.Category).ToArray()).Result;
@@ -113,6 +119,21 @@ internal static class FortunesBench
             $"| NMI {ClusteringMetrics.NormalizedMutualInformation(truth, a):F3} | ARI {ClusteringMetrics.AdjustedRandIndex(truth, a):F3} " +
             $"| diversity {TopicMetrics.Diversity(words, 10):F3} | NPMI {TopicMetrics.NpmiCoherence(words, documentTerms):F3} " +
             $"| NMI without outliers {(kept.Length > 0 ? ClusteringMetrics.NormalizedMutualInformation(kept.Select(i => truth[i]).ToArray(), kept.Select(i => a[i]).ToArray()) : 0):F3} |");
+    }
+
+    private static float[][] ReadVectors(string path)
+    {
+        using var reader = new BinaryReader(File.OpenRead(path));
+        int n = reader.ReadInt32(), d = reader.ReadInt32();
+        return Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, d).Select(_ => reader.ReadSingle()).ToArray()).ToArray();
+    }
+
+    private static void WriteVectors(string path, float[][] vectors)
+    {
+        using var writer = new BinaryWriter(File.Create(path));
+        writer.Write(vectors.Length);
+        writer.Write(vectors[0].Length);
+        foreach (var v in vectors) foreach (float x in v) writer.Write(x);
     }
 
     private static string? Option(string[] args, string name)
