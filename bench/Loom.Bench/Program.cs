@@ -7,6 +7,7 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
     ["encoder"] = EncoderBench.Run,
     ["tokenizers"] = Loom.Bench.TokenizerBench.Run,
     ["ann"] = AnnBench.Run,
+    ["fortunes"] = FortunesBench.Run,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))
