@@ -44,8 +44,8 @@ internal static class TokenizeCommand
                 }
                 var value = parse.GetValue(text);
                 if (value is null) return Fail("give a text, or --file with --ids");
-                var results = names.Select(n => (Name: n, Tokens: TokenView.Of(TokenizerResolver.Resolve(n), value))).ToArray();
-                if (parse.GetValue(json)) PrintJson(results);
+                var results = names.Select(n => TokenizerResolver.Resolve(n) is var t ? (Name: n, Tokens: TokenView.Of(t, value), WordPiece: t is BertWordPieceTokenizer) : default).ToArray();
+                if (parse.GetValue(json)) PrintJson(results.Select(r => (r.Name, r.Tokens)).ToArray());
                 else PrintTable(results, value);
                 return 0;
             }
@@ -65,13 +65,14 @@ internal static class TokenizeCommand
             tokens = r.Tokens.Select(t => new { text = t.Text, token = t.Token, id = t.Id, start = t.Span.Start.Value, end = t.Span.End.Value }),
         }), new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
 
-    private static void PrintTable((string Name, IReadOnlyList<TokenView> Tokens)[] results, string text)
+    // WordPiece tokens show as the vocabulary has them (lower-cased, "##" pieces, [UNK]); byte-level ones as the input text.
+    private static void PrintTable((string Name, IReadOnlyList<TokenView> Tokens, bool WordPiece)[] results, string text)
     {
         var table = new Table().Border(TableBorder.Rounded).AddColumn("tokenizer").AddColumn("tokens").AddColumn(new TableColumn("count").RightAligned()).AddColumn(new TableColumn("chars/token").RightAligned());
-        foreach (var (name, tokens) in results)
+        foreach (var (name, tokens, wordPiece) in results)
         {
             var cut = string.Concat(tokens.Select((t, i) =>
-                $"[{Colours[i % Colours.Length]}]{Markup.Escape(Display(t).Replace("\n", "\\n").Replace("\t", "\\t"))}[/]"));
+                $"[{Colours[i % Colours.Length]}]{Markup.Escape((wordPiece ? t.Token : Display(t)).Replace("\n", "\\n").Replace("\t", "\\t"))}[/]"));
             var ids = Markup.Escape(string.Join(' ', tokens.Select(t => t.Id)));
             table.AddRow(new Markup(Markup.Escape(name)), new Markup($"{cut}\n[grey]{ids}[/]"),
                 new Text(tokens.Count.ToString()), new Text(tokens.Count == 0 ? "-" : (text.Length / (double)tokens.Count).ToString("F2")));

@@ -70,14 +70,36 @@ public static class TokenizerJsonLoader
         var merges = Merges(path, model, vocabulary);
         var pattern = PreTokenizerPattern(path, Object(root, "pre_tokenizer"));
         var special = AddedTokens(path, root, vocabulary);
-        return BpeTokenizer.Create(new BpeOptions(vocabulary)
+        return CreateByteLevelBpe(vocabulary, merges, pattern, special, String(model, "unk_token"));
+    }
+
+    /// <summary>ML.Tokenizers' BPE in byte-level mode, behind a regex pre-tokenizer that keeps special tokens whole.</summary>
+    internal static BpeTokenizer CreateByteLevelBpe(Dictionary<string, int> vocabulary, List<string> merges, string pattern,
+        Dictionary<string, int> special, string? unknownToken) =>
+        BpeTokenizer.Create(new BpeOptions(vocabulary)
         {
             Merges = merges,
             ByteLevel = true,
             PreTokenizer = new RegexPreTokenizer(new Regex(pattern, RegexOptions.Compiled), special.Count == 0 ? null : special),
             SpecialTokens = special.Count == 0 ? null : special,
-            UnknownToken = String(model, "unk_token"),
+            UnknownToken = unknownToken,
         });
+
+    /// <summary>Checks "a b" merges against the vocabulary (both parts and their concatenation must be tokens).</summary>
+    internal static List<string> CheckMerges(string? path, IEnumerable<(string? Left, string? Right)> merges, Dictionary<string, int> vocabulary)
+    {
+        var result = new List<string>();
+        int index = 0;
+        foreach (var (left, right) in merges)
+        {
+            if (left is null || right is null) throw new ModelFormatException(path, $"merge {index} is not two tokens");
+            foreach (var part in new[] { left, right, left + right })
+                if (!vocabulary.ContainsKey(part)) throw new ModelFormatException(path, $"merge {index} ({left} {right}) names '{part}', which is not in the vocabulary");
+            if (left.Contains(' ') || right.Contains(' ')) throw new ModelFormatException(path, $"merge {index} has a token with a space, which ML.Tokenizers' BPE cannot take");
+            result.Add($"{left} {right}");
+            index++;
+        }
+        return result;
     }
 
     /// <summary>ByteLevel (GPT-2's regex) or Sequence[Split(regex, Isolated), ByteLevel(use_regex: false)].</summary>
@@ -109,24 +131,15 @@ public static class TokenizerJsonLoader
     {
         if (!model.TryGetProperty("merges", out var merges) || merges.ValueKind != JsonValueKind.Array)
             throw new ModelFormatException(path, "the BPE model has no \"merges\" array");
-        var result = new List<string>(merges.GetArrayLength());
-        int index = 0;
-        foreach (var merge in merges.EnumerateArray())
+        return CheckMerges(path, merges.EnumerateArray().Select(merge =>
         {
             // Two forms: "a b" (older files) or ["a", "b"] (tokenizers ≥ 0.20, which allows spaces in tokens).
-            string? left = null, right = null;
-            if (merge.ValueKind == JsonValueKind.String && merge.GetString()!.Split(' ') is [var l, var r]) (left, right) = (l, r);
-            else if (merge.ValueKind == JsonValueKind.Array && merge.GetArrayLength() == 2
-                     && merge[0].ValueKind == JsonValueKind.String && merge[1].ValueKind == JsonValueKind.String)
-                (left, right) = (merge[0].GetString(), merge[1].GetString());
-            if (left is null || right is null) throw new ModelFormatException(path, $"merge {index} is not two tokens");
-            foreach (var part in new[] { left, right, left + right })
-                if (!vocabulary.ContainsKey(part)) throw new ModelFormatException(path, $"merge {index} ({left} {right}) names '{part}', which is not in the vocabulary");
-            if (left.Contains(' ') || right.Contains(' ')) throw new ModelFormatException(path, $"merge {index} has a token with a space, which ML.Tokenizers' BPE cannot take");
-            result.Add($"{left} {right}");
-            index++;
-        }
-        return result;
+            if (merge.ValueKind == JsonValueKind.String && merge.GetString()!.Split(' ') is [var l, var r]) return (l, r);
+            if (merge.ValueKind == JsonValueKind.Array && merge.GetArrayLength() == 2
+                && merge[0].ValueKind == JsonValueKind.String && merge[1].ValueKind == JsonValueKind.String)
+                return (merge[0].GetString(), merge[1].GetString());
+            return ((string?)null, (string?)null);
+        }), vocabulary);
     }
 
     private static Dictionary<string, int> AddedTokens(string path, JsonElement root, Dictionary<string, int> vocabulary)

@@ -6,7 +6,7 @@ namespace Loom.Tokenization;
 
 /// <summary>
 /// One entry point for tokenizers: a well-known name ("gpt2", "r50k", "cl100k", "o200k", "minilm", "arctic-xs"),
-/// a vocab.txt or tokenizer.json file, or a model folder holding one of them.
+/// a vocab.txt, tokenizer.json or GGUF file, or a model folder holding a tokenizer.json or vocab.txt.
 /// </summary>
 public static class TokenizerResolver
 {
@@ -44,7 +44,8 @@ public static class TokenizerResolver
             {
                 ".txt" => BertWordPieceTokenizer.FromVocabFile(nameOrPath),
                 ".json" => TokenizerJsonLoader.Load(nameOrPath),
-                _ => throw new ModelFormatException(nameOrPath, "not a tokenizer Loom reads (vocab.txt or tokenizer.json)"),
+                ".gguf" => GgufTokenizerLoader.Load(nameOrPath),
+                _ => throw new ModelFormatException(nameOrPath, "not a tokenizer Loom reads (vocab.txt, tokenizer.json or .gguf)"),
             };
         }
         throw new ArgumentException($"'{nameOrPath}' is neither a known tokenizer ({string.Join(", ", Names)}) nor a file or folder", nameof(nameOrPath));

@@ -83,7 +83,13 @@ internal static class Gpt2TokenizerJson
         return ((char)(256 + n)).ToString();
     }
 
-    public static JsonNode Build(string? preTokenizerRegex = null)
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<JsonNode>> Built = new();
+
+    /// <summary>The tokenizer.json (built once per pre-tokenizer; callers must not modify it).</summary>
+    public static JsonNode Build(string? preTokenizerRegex = null) =>
+        Built.GetOrAdd(preTokenizerRegex ?? "", _ => new Lazy<JsonNode>(() => Create(preTokenizerRegex))).Value;
+
+    private static JsonNode Create(string? preTokenizerRegex)
     {
         var tiktoken = Microsoft.ML.Tokenizers.TiktokenTokenizer.CreateForModel("gpt2");
         // The data package's resource, deflated: "Capacity: N", then base64(token bytes) per line in rank order.
