@@ -140,6 +140,10 @@ public class GgufTests
         Assert.False(m.TryGetUInt32("big", out _));
         Assert.False(m.TryGetString("nope", out _));
         Assert.True(m.TryGetInt64("neg", out long neg) && neg == -1);
+        Assert.Equal([-3L, 4L], GgufValue.Array(new[] { -3, 4 }).AsInt64Array());
+        Assert.Equal([5L], GgufValue.Array(new ushort[] { 5 }).AsInt64Array());
+        Assert.Throws<InvalidCastException>(() => GgufValue.Array(new[] { 1f }).AsInt64Array());
+        Assert.Throws<InvalidCastException>(() => GgufValue.From(3).AsInt64Array());
     }
 
     public static TheoryData<uint> Alignments => new() { 1u, 32u, 64u, 4096u };
