@@ -247,6 +247,39 @@ public class GgufTests
         }
     }
 
+    [Fact]
+    public void ReadsTensorsBeyond4GiBAndRefusesToHandOutOneOver2GiB()
+    {
+        // A sparse 6.5 GiB file: a small tensor past the 4 GiB mark and a 2.5 GiB one. Mapping it costs no disk or memory.
+        const long far = (1L << 32) + 64, big = 5L << 29;
+        var header = new RawBytes().Ascii("GGUF").U32(3).U64(2).U64(0)
+            .Str("far").U32(1).U64(16).U32(0).U64((ulong)far)
+            .Str("big").U32(1).U64((ulong)big).U32(24).U64((ulong)(far + 64))   // I8: one byte per element
+            .PadTo(32).ToArray();
+        string path = Path.Combine(Path.GetTempPath(), $"loom-sparse-{Guid.NewGuid():N}.gguf");
+        try
+        {
+            using (var stream = File.Create(path))
+            {
+                stream.Write(header);
+                stream.SetLength(header.Length + far + 64 + big);
+                stream.Position = header.Length + far;
+                stream.Write(BitConverter.GetBytes(42f));
+            }
+            using var file = GgufFile.Open(path);
+            var data = file.GetData("far");
+            Assert.Equal(64, data.Length);
+            Assert.Equal(42f, BitConverter.ToSingle(data.Span));
+            Assert.Equal(big, file.GetTensor("big").ByteCount);
+            Assert.Contains("up to 2 GiB", Assert.Throws<ModelFormatException>(() => file.GetData("big")).Message);
+            Assert.Equal(big + 64, ModelSummary.Read(path).TensorBytes);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     internal static byte[] ToBytes(GgufWriter writer)
     {
         using var stream = new MemoryStream();
