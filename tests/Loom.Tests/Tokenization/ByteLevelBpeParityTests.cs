@@ -62,7 +62,7 @@ public sealed class ByteLevelBpeParityTests(ITestOutputHelper output)
     [Theory]
     [InlineData("merges", "[\"a zz\"]", "not in the vocabulary")]
     [InlineData("merges", "[\"a\"]", "not two tokens")]
-    [InlineData("byte_fallback", "true", "byte_fallback")]
+    [InlineData("byte_fallback", "true", "SentencePiece-style")]
     [InlineData("vocab", "{\"a\": 0, \"b\": 5}", "out of range")]
     public void BadBpeFilesAreRefusedByName(string field, string value, string problem)
     {
