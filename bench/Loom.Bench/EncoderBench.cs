@@ -9,15 +9,17 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 /// WordPiece) and the same sentences (the first N Debian fortunes), both sides sorted by length; sentences/s with 1 and 2
 /// threads at batch 1, 32 and 128, the two sides alternating, best of several rounds. Then parity on all N sentences for
 /// both packaged models: max |Δ| of the last hidden state and the minimum cosine of the pooled sentence embeddings.
-/// Options: --sentences N (default 2048), --rounds R (default 3), --models minilm,arctic-xs (speed; default minilm).
+/// Options: --sentences N (speed, default 2048), --parity N (default 2048), --rounds R (default 3),
+/// --models minilm,arctic-xs (speed; default minilm).
 /// </summary>
 internal static class EncoderBench
 {
     public static int Run(string[] args)
     {
-        int sentences = Option(args, "--sentences", 2048), rounds = Option(args, "--rounds", 3);
+        int sentences = Option(args, "--sentences", 2048), rounds = Option(args, "--rounds", 3), paritySentences = Option(args, "--parity", 2048);
         var speedModels = (OptionText(args, "--models") ?? "minilm").Split(',');
         var fortunes = ReadFortunes().Take(sentences).ToArray();
+        var parityFortunes = ReadFortunes().Take(paritySentences).ToArray();
         Console.WriteLine($"{fortunes.Length} fortunes; {Environment.ProcessorCount} cores; best of {rounds} alternating rounds");
         Console.WriteLine($"{"model",-10} {"batch",5} {"thr",3} {"Loom s/s",9} {"ORT s/s",9} {"ratio",6}");
         foreach (var name in speedModels)
@@ -42,6 +44,22 @@ internal static class EncoderBench
                     double loomRate = set.Length / bestLoom, ortRate = set.Length / bestOrt;
                     Console.WriteLine($"{name,-10} {batch,5} {threads,3} {loomRate,9:F1} {ortRate,9:F1} {loomRate / ortRate,6:F2}");
                 }
+                // The quantised path: Q8_0 linear weights, batch 32, against the same ONNX Runtime f32 run.
+                using (var q8 = new SentenceEncoder(encoder.Model.Quantize(Loom.Tensors.GgmlType.Q8_0), encoder.Tokenizer,
+                           new SentenceEncoderOptions { BatchSize = 32, Threads = threads }, encoder.Pooling))
+                using (var f32 = new SentenceEncoder(encoder.Model, encoder.Tokenizer, new SentenceEncoderOptions { BatchSize = 32, Threads = threads }, encoder.Pooling))
+                {
+                    double bestQ8 = double.MaxValue, bestOrt = double.MaxValue;
+                    float[][] quantised = [];
+                    for (int r = 0; r < rounds; r++)
+                    {
+                        bestOrt = Math.Min(bestOrt, Time(() => ort.Embed(ids, 32, encoder.Pooling)));
+                        bestQ8 = Math.Min(bestQ8, Time(() => quantised = q8.EmbedTokens(ids)));
+                    }
+                    var exact = f32.EmbedTokens(ids);
+                    float worst = Enumerable.Range(0, ids.Length).Min(i => Pooling.Cosine(exact[i], quantised[i]));
+                    Console.WriteLine($"{name + " q8_0",-10} {32,5} {threads,3} {ids.Length / bestQ8,9:F1} {ids.Length / bestOrt,9:F1} {bestOrt / bestQ8,6:F2}  (min cosine to f32 {worst:F5})");
+                }
             }
         }
         Console.WriteLine($"peak working set of the process (both engines): {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MB");
@@ -51,7 +69,7 @@ internal static class EncoderBench
         {
             using var encoder = SentenceEncoder.Create(name);
             using var ort = new OrtEncoder(DefaultModels.Resolve(name).ModelPath, 2);
-            var ids = fortunes.Select(encoder.Tokenize).OrderBy(s => s.Length).ToArray();
+            var ids = parityFortunes.Select(encoder.Tokenize).OrderBy(s => s.Length).ToArray();
             var workspace = new Loom.Models.Bert.BertWorkspace();
             double worstAbs = 0, worstCos = 1;
             var a = new float[encoder.Dimensions];

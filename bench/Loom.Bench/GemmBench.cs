@@ -23,10 +23,15 @@ internal static unsafe class GemmBench
     {
         int rounds = 5;
         var types = Types;
+        var shapes = Shapes;
         for (int i = 0; i < args.Length; i++)
         {
             if (args[i] == "--rounds" && i + 1 < args.Length) rounds = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
-            else if (args[i] == "--all-types") types = [.. Types, GgmlType.BF16, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.Q8_K];
+            else if (args[i] == "--all-types")
+            {
+                types = [.. Types, GgmlType.BF16, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.Q8_K];
+                shapes = [.. Shapes, ("[1×2048]×[2048×5632] (matvec)", 1, 2048, 5632)]; // k in whole K-quant super-blocks
+            }
             else
             {
                 Console.Error.WriteLine($"gemm: unknown option {args[i]} (options: --rounds N, --all-types)");
@@ -47,7 +52,7 @@ internal static unsafe class GemmBench
         Console.WriteLine($"{"shape",-30} {"weights",-6} {"thr",3} {"Loom GFLOP/s",12} {"% peak",7} {"GB/s",7} {"OpenBLAS",9} {"ratio",6} {"max |Δ|/max |y|",16}");
 
         var rng = new Random(42);
-        foreach (var (name, m, k, n) in Shapes)
+        foreach (var (name, m, k, n) in shapes)
         {
             var x = RandomValues(rng, m * k);
             var wf = RandomValues(rng, n * k);

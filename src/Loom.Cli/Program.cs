@@ -19,6 +19,8 @@ Command[] commands =
     DetokenizeCommand.Create(),
     Word2VecCommand.Create(),
     TopicsCommand.Create(),
+    GenerateCommand.Create(),
+    NextTokenCommand.Create(),
 ];
 foreach (var command in commands) root.Subcommands.Add(command);
 return await root.Parse(args).InvokeAsync();

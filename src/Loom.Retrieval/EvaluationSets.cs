@@ -123,10 +123,16 @@ public static partial class EvaluationSets
         foreach (var s in sections)
         {
             if (budget <= 0) break;
-            var words = s.Text.Split(' ');
-            if (words.Length <= budget) { kept.Add(s); budget -= words.Length; continue; }
-            kept.Add(s with { Text = string.Join(' ', words.Take(budget)) });
-            budget = 0;
+            // Cut after the budget-th word, keeping the text's own line breaks.
+            var words = 0;
+            var end = s.Text.Length;
+            for (var i = 0; i < s.Text.Length; i++)
+            {
+                if (char.IsWhiteSpace(s.Text[i]) || (i > 0 && !char.IsWhiteSpace(s.Text[i - 1]))) continue;
+                if (++words > budget) { end = i; break; }
+            }
+            kept.Add(s with { Text = s.Text[..end].TrimEnd() });
+            budget -= Math.Min(words, budget);
         }
         return kept;
     }

@@ -19,10 +19,11 @@ internal static class EmbedCommand
         var batch = new Option<int>("--batch-size") { Description = "Sentences per forward pass", DefaultValueFactory = _ => 32 };
         var maxLength = new Option<int?>("--max-length") { Description = "Truncate texts to this many tokens (default: the model's)" };
         var threads = new Option<int>("--threads") { Description = "Worker threads (0 = all cores)", DefaultValueFactory = _ => 0 };
+        var weights = new Option<string?>("--weights") { Description = "Store the linear layers as f32 (default), f16 or q8_0 (int8 with per-block scales)" };
         var stats = new Option<bool>("--stats") { Description = "Print one JSON line of throughput statistics on stderr" };
         var command = new Command("embed", "Sentence embeddings from an encoder model");
         command.Arguments.Add(text);
-        foreach (var option in new Option[] { file, model, output, batch, maxLength, threads, stats }) command.Options.Add(option);
+        foreach (var option in new Option[] { file, model, output, batch, maxLength, threads, weights, stats }) command.Options.Add(option);
         command.SetAction((parse, cancellationToken) =>
         {
             string? single = parse.GetValue(text);
@@ -33,12 +34,13 @@ internal static class EmbedCommand
             string format = target is null ? ".jsonl" : target.Extension.ToLowerInvariant();
             if (format is not (".npy" or ".f32" or ".jsonl")) return Task.FromResult(EncoderCli.Fail($"--out must end in .npy, .f32 or .jsonl, not '{format}'"));
             if (parse.GetValue(batch) <= 0) return Task.FromResult(EncoderCli.Fail("--batch-size must be positive"));
+            if (!TryParseWeights(parse.GetValue(weights), out var weightType)) return Task.FromResult(EncoderCli.Fail("--weights must be f32, f16 or q8_0"));
             var texts = input is null ? [single!] : File.ReadLines(input.FullName).Where(l => !string.IsNullOrWhiteSpace(l)).ToArray();
             if (texts.Length == 0) return Task.FromResult(EncoderCli.Fail("the file has no non-empty lines"));
 
             return EncoderCli.Guard(() =>
             {
-                var options = new SentenceEncoderOptions { BatchSize = parse.GetValue(batch), MaxLength = parse.GetValue(maxLength), Threads = parse.GetValue(threads) };
+                var options = new SentenceEncoderOptions { BatchSize = parse.GetValue(batch), MaxLength = parse.GetValue(maxLength), Threads = parse.GetValue(threads), WeightType = weightType };
                 using var encoder = SentenceEncoder.Create(parse.GetValue(model)!, options);
                 var clock = Stopwatch.StartNew();
                 float[][] vectors = input is null
@@ -46,7 +48,7 @@ internal static class EmbedCommand
                     : EncoderCli.Stderr.Progress().Start(context =>
                     {
                         var task = context.AddTask("embedding", maxValue: texts.Length);
-                        return encoder.Embed(texts, new Progress<int>(done => task.Value = done), cancellationToken);
+                        return encoder.Embed(texts, new ProgressBar(task), cancellationToken);
                     });
                 double seconds = clock.Elapsed.TotalSeconds;
                 if (target is null) EmbeddingFiles.WriteJsonLines(Console.Out, texts, vectors);
@@ -59,6 +61,7 @@ internal static class EmbedCommand
                         tokens = encoder.TokenCount,
                         seconds = Math.Round(seconds, 4),
                         sentences_per_s = Math.Round(texts.Length / seconds, 2),
+                        weights = encoder.Model.LinearWeightType.ToString(),
                         threads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads,
                         peak_mb = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1),
                         truncated = encoder.TruncatedCount,
@@ -68,6 +71,24 @@ internal static class EmbedCommand
             });
         });
         return command;
+    }
+
+    /// <summary>Moves the bar on the calling thread (Progress&lt;T&gt; would post late updates after the bar is done).</summary>
+    private sealed class ProgressBar(ProgressTask task) : IProgress<int>
+    {
+        public void Report(int value) => task.Value = value;
+    }
+
+    private static bool TryParseWeights(string? text, out Loom.Tensors.GgmlType? type)
+    {
+        (bool ok, type) = text?.ToLowerInvariant() switch
+        {
+            null or "f32" => (true, (Loom.Tensors.GgmlType?)null),
+            "f16" => (true, Loom.Tensors.GgmlType.F16),
+            "q8_0" => (true, Loom.Tensors.GgmlType.Q8_0),
+            _ => (false, null),
+        };
+        return ok;
     }
 }
 

@@ -10,12 +10,11 @@ namespace Loom.Tensors;
 /// a range of output columns and, for each slice of KC along k, decodes its weight rows into panels of NR columns
 /// (this is where quantized blocks are dequantised — KC is a multiple of every block size), then a micro-kernel
 /// accumulates an MR × NR tile of y in registers: 12 × 32 on AVX-512, 6 × 16 on AVX2, 4 × 4 scalar.
+/// Each output is one FMA chain per KC slice, the slices added in order, whatever its tile, the thread count or the
+/// other rows: a row's result does not depend on the batch it is in.
 /// </summary>
 internal static unsafe class Gemm
 {
-    /// <summary>From this many rows of x on, packing pays for itself.</summary>
-    public const int MinRows = 8;
-
     private const int KC = 256;
     private const int MaxPanelsPerTask = 8;
 
@@ -79,7 +78,7 @@ internal static unsafe class Gemm
                         float* seg = (float*)src;
                         if (w.Type != GgmlType.F32)
                         {
-                            Quantization.DequantizeBlocks(w.Type, new ReadOnlySpan<byte>(src, (int)bytes), new Span<float>(row, kc));
+                            Quantization.DequantizeBlocks(w.Type, new ReadOnlySpan<byte>(src, (int)bytes), new Span<float>(row, kc), path);
                             seg = row;
                         }
                         for (int p = 0; p < kc; p++) panel[p * nr + jj] = seg[p];

@@ -63,6 +63,29 @@ public class MatMulTests
         AssertClose(x, wf, m, n, k, one, $"Q4_K with bias on {path}");
     }
 
+    /// <summary>From two rows on, a row's result is bit-identical whatever batch it is multiplied in
+    /// (an encoder's embeddings do not depend on which sentences share the batch).</summary>
+    [Theory]
+    [MemberData(nameof(KernelPathCollection.Paths), MemberType = typeof(KernelPathCollection))]
+    public void RowsDoNotDependOnTheirBatch(KernelPath path)
+    {
+        var rng = new Random(21);
+        int m = 33, n = 70, k = 320;
+        foreach (var type in new[] { GgmlType.F32, GgmlType.Q4_0 })
+        {
+            var (w, _) = RandomWeights(rng, type, n, k);
+            var x = RandomValues(rng, m * k);
+            var all = new float[m * n];
+            KernelPathCollection.On(path, () => MatMul.Multiply(x, m, w, all));
+            foreach (var (start, rows) in new[] { (0, 2), (5, 7), (20, 13) })
+            {
+                var part = new float[rows * n];
+                KernelPathCollection.On(path, () => MatMul.Multiply(x.AsSpan(start * k, rows * k), rows, w, part, threads: 1));
+                Assert.Equal(all.AsSpan(start * n, rows * n).ToArray(), part);
+            }
+        }
+    }
+
     [Fact]
     public void RefusesMismatchedBuffers()
     {

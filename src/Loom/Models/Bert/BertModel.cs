@@ -37,6 +37,35 @@ public sealed class BertModel
         return Build(source.Config, source);
     }
 
+    /// <summary>Weight type of the linear layers (F32 as loaded; e.g. Q8_0 after <see cref="Quantize"/>).</summary>
+    public GgmlType LinearWeightType => _layers[0].QkvWeight.Type;
+
+    /// <summary>
+    /// A copy whose linear layers hold <paramref name="type"/> weights (e.g. Q8_0: int8 with one f32 scale per 32 weights,
+    /// a quarter of the memory), decoded inside the GEMM. Embeddings, biases and LayerNorm stay f32.
+    /// </summary>
+    public BertModel Quantize(GgmlType type)
+    {
+        if (!Quantization.IsSupported(type)) throw new NotSupportedException($"Loom cannot quantize to {type}");
+        int block = GgmlTypes.BlockSize(type);
+        if (Config.HiddenSize % block != 0 || Config.IntermediateSize % block != 0)
+            throw new NotSupportedException($"{type} needs rows in blocks of {block}; this model's layers are {Config.HiddenSize} and {Config.IntermediateSize} wide");
+        WeightMatrix Convert(WeightMatrix w)
+        {
+            var values = new float[(long)w.Rows * w.Cols];
+            Quantization.Dequantize(w.Type, w.Data.Span, values);
+            return new WeightMatrix(type, w.Rows, w.Cols, Quantization.Quantize(type, values));
+        }
+        var layers = _layers.Select(l => l with
+        {
+            QkvWeight = Convert(l.QkvWeight),
+            OutputWeight = Convert(l.OutputWeight),
+            IntermediateWeight = Convert(l.IntermediateWeight),
+            FfnOutputWeight = Convert(l.FfnOutputWeight),
+        }).ToArray();
+        return new BertModel(Config, _wordEmbeddings, _positionEmbeddings, _typeEmbeddings, _embeddingNormWeight, _embeddingNormBias, layers);
+    }
+
     /// <summary>Loads a Hugging Face BERT folder: config.json and model.safetensors.</summary>
     /// <exception cref="ModelFormatException">missing or malformed files, or not a BERT encoder</exception>
     public static BertModel FromHuggingFace(string directory)
@@ -175,7 +204,7 @@ public sealed class BertModel
         Normalization.LayerNorm(scratch, layer.AttentionNormWeight, layer.AttentionNormBias, c.LayerNormEps, hidden);
 
         MatMul.Multiply(hidden, rows, layer.IntermediateWeight, layer.IntermediateBias, ffn, threads);
-        Activations.Gelu(ffn);
+        BertGelu.InPlace(ffn);
 
         MatMul.Multiply(ffn, rows, layer.FfnOutputWeight, layer.FfnOutputBias, scratch, threads);
         TensorPrimitives.Add(scratch, hidden, scratch);
