@@ -39,7 +39,7 @@ public sealed class ByteLevelBpeParityTests(ITestOutputHelper output)
         // The converted file is GPT-2: same ids as ML.Tokenizers' tiktoken gpt2 (special tokens aside).
         var (loom, _) = Gpt2.Value;
         var tiktoken = TiktokenTokenizer.CreateForModel("gpt2");
-        foreach (var text in Texts.Where(t => !t.Contains("<|endoftext|>")))
+        foreach (var text in Texts.Take(4000).Where(t => !t.Contains("<|endoftext|>")))
             Assert.Equal(tiktoken.EncodeToIds(text), loom.EncodeToIds(text));
     }
 
