@@ -44,10 +44,11 @@ public sealed class ByteLevelBpeParityTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Gpt2TokenizerJsonRoundTrips()
+    public void Gpt2TokenizerJsonRoundTripsAndItsTokenViewsCoverTheText()
     {
         var (loom, _) = Gpt2.Value;
         foreach (var text in Texts) Assert.Equal(text, loom.Decode(loom.EncodeToIds(text)));
+        foreach (var text in Texts.Take(300)) Assert.Equal(text, string.Concat(TokenView.Of(loom, text).Select(v => v.Text)));
     }
 
     [Fact]
