@@ -114,7 +114,8 @@ public static class TokenizerJsonLoader
         var special = AddedTokens(path, root, vocabulary);
         var (prefix, suffix) = Template(path, root, vocabulary);
         return new SentencePieceBpeTokenizer(tokens, merges, special, String(model, "unk_token"),
-            Bool(model, "byte_fallback") == true, Bool(model, "fuse_unk") == true, prefix, suffix, prepend);
+            Bool(model, "byte_fallback") == true, Bool(model, "fuse_unk") == true, prefix, suffix, prepend,
+            prependUnlessPresent: Object(root, "pre_tokenizer") is not null);
     }
 
     /// <summary>

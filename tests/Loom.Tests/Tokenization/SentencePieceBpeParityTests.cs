@@ -116,6 +116,19 @@ public sealed class SentencePieceBpeParityTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void MetaspacePreTokenizerEncodesAsHuggingFace()
+    {
+        // Newer Mistral-style files: no normaliser; a Metaspace pre-tokenizer that does not split puts in the "▁"s,
+        // prepending one only when the text does not already start with a space.
+        var json = Build(byteFallback: true);
+        json["normalizer"] = null;
+        json["pre_tokenizer"] = new JsonObject { ["type"] = "Metaspace", ["replacement"] = "\u2581", ["prepend_scheme"] = "always", ["split"] = false };
+        var (loom, hf) = Load(json);
+        foreach (var text in Texts.Take(1000).Concat([" leading space", "  two", "x"]))
+            Assert.Equal(hf.Ids(text), loom.EncodeToIds(text));
+    }
+
+    [Fact]
     public void WithoutByteFallbackUnknownCharactersFuseIntoOneUnknownAsInHuggingFace()
     {
         var (loom, hf) = Load(Build(byteFallback: false));
