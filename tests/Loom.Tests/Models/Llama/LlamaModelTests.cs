@@ -19,13 +19,17 @@ public class LlamaModelTests
     private static double MaxDifference(float[] actual, double[][] expected) =>
         expected.SelectMany((row, t) => row.Select((v, i) => Math.Abs(v - actual[t * row.Length + i]))).Max();
 
+    /// <summary>
+    /// The reference runs on the weights as the file stores them (dequantised), so the tolerance measures the
+    /// engine alone: Loom keeps activations in f32 for every weight type (measured: ≤ 4e-6 here).
+    /// </summary>
     [Theory]
     [InlineData("llama", GgmlType.F32, 1e-4)]
     [InlineData("qwen2", GgmlType.F32, 1e-4)]
     [InlineData("phi3", GgmlType.F32, 1e-4)]
-    [InlineData("llama", GgmlType.F16, 1e-3)]
-    [InlineData("llama", GgmlType.Q8_0, 2e-2)]
-    [InlineData("qwen2", GgmlType.Q4_0, 2e-2)]
+    [InlineData("llama", GgmlType.F16, 1e-4)]
+    [InlineData("llama", GgmlType.Q8_0, 1e-4)]
+    [InlineData("qwen2", GgmlType.Q4_0, 1e-4)]
     public void Logits_of_every_position_match_a_float64_reference(string architecture, GgmlType type, double tolerance)
     {
         var file = RandomLlamaFile.Create(architecture, type, seed: architecture.Length * 31 + (int)type);
