@@ -11,6 +11,8 @@ Command[] commands =
     SearchCommand.Create(),
     AskCommand.Create(),
     ClassifyCommand.Create(),
+    GenerateCommand.Create(),
+    NextTokenCommand.Create(),
 ];
 foreach (var command in commands) root.Subcommands.Add(command);
 return await root.Parse(args).InvokeAsync();
