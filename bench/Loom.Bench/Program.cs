@@ -4,6 +4,7 @@
 var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
 {
     ["gemm"] = GemmBench.Run,
+    ["decoder"] = DecoderBench.Run,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))
