@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using Loom.Formats;
 using Loom.Generation;
+using Loom.Models;
+using Loom.Models.Gpt2;
 using Loom.Models.Llama;
 
 namespace Loom.Cli.Commands;
@@ -11,7 +13,7 @@ internal sealed class DecoderSetup : IDisposable
 {
     private readonly GgufFile _file;
 
-    private DecoderSetup(GgufFile file, LlamaModel model, GgufTokenBytes? vocabulary, int? endToken, TimeSpan loadTime)
+    private DecoderSetup(GgufFile file, ICausalLanguageModel model, GgufTokenBytes? vocabulary, int? endToken, TimeSpan loadTime)
     {
         _file = file;
         Model = model;
@@ -20,7 +22,7 @@ internal sealed class DecoderSetup : IDisposable
         LoadTime = loadTime;
     }
 
-    public LlamaModel Model { get; }
+    public ICausalLanguageModel Model { get; }
     public GgufTokenBytes? Vocabulary { get; }
     public int? EndToken { get; }
     public TimeSpan LoadTime { get; }
@@ -32,7 +34,9 @@ internal sealed class DecoderSetup : IDisposable
         var file = GgufFile.Open(path);
         try
         {
-            var model = LlamaModel.FromGguf(file, threads);
+            ICausalLanguageModel model = file.Metadata.TryGetString("general.architecture", out var arch) && arch == "gpt2"
+                ? Gpt2Model.FromGguf(file, threads)
+                : LlamaModel.FromGguf(file, threads);
             var vocabulary = GgufTokenBytes.FromGguf(file);
             int? end = file.Metadata.TryGetUInt32("tokenizer.ggml.eos_token_id", out uint eos) ? (int)eos : null;
             return new DecoderSetup(file, model, vocabulary, end, clock.Elapsed);

@@ -13,7 +13,7 @@ internal static class GenerateCommand
 {
     public static Command Create()
     {
-        var model = new Argument<string>("model") { Description = "a GGUF decoder (llama, qwen2, phi3)" };
+        var model = new Argument<string>("model") { Description = "a GGUF decoder (gpt2, llama, qwen2, phi3)" };
         var prompt = new Argument<string?>("prompt") { Description = "prompt text (needs a GGUF tokenizer loader; use --tokens)", Arity = ArgumentArity.ZeroOrOne };
         var tokens = new Option<string?>("--tokens") { Description = "prompt token ids, comma-separated" };
         var maxTokens = new Option<int>("--max-tokens") { Description = "tokens to generate", DefaultValueFactory = _ => 64 };

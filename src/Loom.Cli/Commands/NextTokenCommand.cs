@@ -11,7 +11,7 @@ internal static class NextTokenCommand
 {
     public static Command Create()
     {
-        var model = new Argument<string>("model") { Description = "a GGUF decoder (llama, qwen2, phi3)" };
+        var model = new Argument<string>("model") { Description = "a GGUF decoder (gpt2, llama, qwen2, phi3)" };
         var prompt = new Argument<string?>("prompt") { Description = "prompt text (needs a GGUF tokenizer loader; use --tokens)", Arity = ArgumentArity.ZeroOrOne };
         var tokens = new Option<string?>("--tokens") { Description = "prompt token ids, comma-separated" };
         var top = new Option<int>("--top") { Description = "how many candidates to list", DefaultValueFactory = _ => 10 };

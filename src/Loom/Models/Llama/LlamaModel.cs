@@ -108,8 +108,7 @@ public sealed class LlamaModel : ICausalLanguageModel, IDisposable
 
         int start = cache.Length;
         var x = new float[n * d];
-        for (int t = 0; t < n; t++)
-            Quantization.Dequantize(_embedding.Type, _embedding.Data.Span.Slice(tokens[t] * _embedding.RowBytes, _embedding.RowBytes), x.AsSpan(t * d, d));
+        for (int t = 0; t < n; t++) Weights.Row(_embedding, tokens[t], x.AsSpan(t * d, d));
         Observe(observer, -1, start, n, x);
 
         var normed = new float[n * d];
@@ -221,24 +220,9 @@ public sealed class LlamaModel : ICausalLanguageModel, IDisposable
         for (int t = 0; t < n; t++) observer.OnHiddenState(layer, start + t, x.AsSpan(t * d, d));
     }
 
-    private static WeightMatrix Matrix(GgufFile file, string name, int rows, int cols)
-    {
-        if (!file.TryGetTensor(name, out var tensor)) throw new ModelFormatException(file.Path, 0, $"tensor '{name}' is missing");
-        var matrix = file.GetMatrix(name);
-        if (tensor.Dimensions.Count != 2 || matrix.Rows != rows || matrix.Cols != cols)
-            throw new ModelFormatException(file.Path, tensor.FileOffset, $"tensor '{name}' is [{string.Join(", ", tensor.Dimensions)}], expected [{cols}, {rows}]");
-        return matrix;
-    }
+    private static WeightMatrix Matrix(GgufFile file, string name, int rows, int cols) => Weights.Matrix(file, name, rows, cols);
 
-    private static float[] Vector(GgufFile file, string name, int length)
-    {
-        if (!file.TryGetTensor(name, out var tensor)) throw new ModelFormatException(file.Path, 0, $"tensor '{name}' is missing");
-        if (tensor.ElementCount != length)
-            throw new ModelFormatException(file.Path, tensor.FileOffset, $"tensor '{name}' has {tensor.ElementCount} values, expected {length}");
-        var values = new float[length];
-        Quantization.Dequantize(tensor.Type, file.GetData(tensor).Span, values);
-        return values;
-    }
+    private static float[] Vector(GgufFile file, string name, int length) => Weights.Vector(file, name, length);
 
     private static float[] OptionalVector(GgufFile file, string name, int length) =>
         file.TryGetTensor(name, out _) ? Vector(file, name, length) : [];
