@@ -26,10 +26,11 @@ internal static class GenerateCommand
         var seed = new Option<ulong?>("--seed") { Description = "same seed, same output" };
         var ignoreEos = new Option<bool>("--ignore-eos") { Description = "generate exactly --max-tokens" };
         var stats = new Option<bool>("--stats") { Description = "print one JSON line of timings to stderr" };
+        var noKvCache = new Option<bool>("--no-kv-cache") { Description = "recompute the whole sequence for every token (to time what the cache saves)" };
         var command = new Command("generate", "Continue a prompt with a local decoder, streaming the tokens");
         command.Arguments.Add(model);
         command.Arguments.Add(prompt);
-        foreach (var option in new Option[] { tokens, maxTokens, threads, temperature, topK, topP, minP, repeatPenalty, seed, ignoreEos, stats })
+        foreach (var option in new Option[] { tokens, maxTokens, threads, temperature, topK, topP, minP, repeatPenalty, seed, ignoreEos, stats, noKvCache })
             command.Options.Add(option);
 
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -54,6 +55,7 @@ internal static class GenerateCommand
                     MaxTokens = parseResult.GetValue(maxTokens),
                     Sampling = sampling,
                     StopTokens = setup.EndToken is int end && !parseResult.GetValue(ignoreEos) ? [end] : [],
+                    UseKvCache = !parseResult.GetValue(noKvCache),
                 };
                 var vocabulary = setup.Vocabulary;
                 var generator = vocabulary is null
