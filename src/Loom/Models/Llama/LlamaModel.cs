@@ -33,7 +33,10 @@ public sealed class LlamaModel : ICausalLanguageModel, IDisposable
         _embedding = Matrix(file, "token_embd.weight", config.VocabularySize, d);
         _outputNorm = Vector(file, "output_norm.weight", d);
         _lmHead = file.TryGetTensor("output.weight", out _) ? Matrix(file, "output.weight", config.VocabularySize, d) : _embedding;
-        _rope = new Rope(config.RopeDimensions, config.RopeTheta, config.RopeLayout);
+        // Llama 3.1/3.2 files carry their frequency scaling as per-pair factors.
+        var factors = file.TryGetTensor("rope_freqs.weight", out _) ? Vector(file, "rope_freqs.weight", config.RopeDimensions / 2) : null;
+        _rope = new Rope(config.RopeDimensions, config.RopeTheta, config.RopeLayout,
+            factors is null ? null : new RopeFrequencyFactors(config.RopeTheta, config.RopeDimensions, factors));
         _layers = new Layer[config.Layers];
         for (int i = 0; i < config.Layers; i++)
         {

@@ -53,9 +53,12 @@ public class LlamaCppParityTests
     [InlineData("llama", GgmlType.F16, 1e-3)]
     [InlineData("llama", GgmlType.Q8_0, 2e-2)]
     [InlineData("qwen2", GgmlType.Q4_0, 2e-2)]
+    [InlineData("llama-rope-factors", GgmlType.F32, 1e-4)]
     public void Logits_match_llama_cpp(string architecture, GgmlType type, double tolerance)
     {
-        var file = RandomLlamaFile.Create(architecture, type, seed: architecture.Length * 31 + (int)type, AddVocabulary);
+        bool factors = architecture.EndsWith("-rope-factors", StringComparison.Ordinal);
+        architecture = architecture.Replace("-rope-factors", "", StringComparison.Ordinal);
+        var file = RandomLlamaFile.Create(architecture, type, seed: architecture.Length * 31 + (int)type, AddVocabulary, factors);
         string path = Path.Combine(Path.GetTempPath(), $"loom-parity-{architecture}-{type}-{Environment.ProcessId}.gguf");
         File.WriteAllBytes(path, file.Bytes);
         try

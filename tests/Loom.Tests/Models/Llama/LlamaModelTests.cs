@@ -43,6 +43,18 @@ public class LlamaModelTests
         Assert.True(difference < tolerance, $"{architecture} {type}: max |Δlogit| = {difference:E2} (mean |logit| {magnitude:F2})");
     }
 
+    [Fact]
+    public void Llama_3_rope_frequency_factors_are_applied()
+    {
+        var file = RandomLlamaFile.Create("llama", GgmlType.F32, seed: 21, ropeFactors: true);
+        using var gguf = GgufFile.Read(file.Bytes);
+        var expected = LlamaReference.Logits(file, Prompt);
+        Assert.True(MaxDifference(AllLogits(LlamaModel.FromGguf(gguf), Prompt), expected) < 1e-4);
+        // The factors matter: the same weights without them give other logits.
+        var without = LlamaReference.Logits(file with { RopeFactors = null }, Prompt);
+        Assert.True(expected.Zip(without).Max(p => p.First.Zip(p.Second).Max(v => Math.Abs(v.First - v.Second))) > 1e-2);
+    }
+
     [Theory]
     [InlineData("llama")]
     [InlineData("qwen2")]

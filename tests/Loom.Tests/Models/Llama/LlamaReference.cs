@@ -20,8 +20,8 @@ internal static class LlamaReference
             var v = h.Select(row => Add(MatVec(w.V, row), w.VBias)).ToArray();
             for (int t = 0; t < n; t++)
             {
-                Rotate(q[t], heads, t, model.Architecture);
-                Rotate(k[t], RandomLlamaFile.KvHeads, t, model.Architecture);
+                Rotate(q[t], heads, t, model.Architecture, model.RopeFactors);
+                Rotate(k[t], RandomLlamaFile.KvHeads, t, model.Architecture, model.RopeFactors);
             }
             var mixed = new double[n][];
             for (int t = 0; t < n; t++)
@@ -65,13 +65,13 @@ internal static class LlamaReference
 
     private static double[] Add(double[] a, double[]? b) => b is null ? a : a.Select((v, i) => v + b[i]).ToArray();
 
-    private static void Rotate(double[] x, int heads, int position, string architecture)
+    private static void Rotate(double[] x, int heads, int position, string architecture, double[]? factors)
     {
         const int hs = RandomLlamaFile.HeadSize;
         for (int h = 0; h < heads; h++)
             for (int i = 0; i < hs / 2; i++)
             {
-                double angle = position * Math.Pow(RandomLlamaFile.Theta, -2.0 * i / hs);
+                double angle = position * Math.Pow(RandomLlamaFile.Theta, -2.0 * i / hs) / (factors?[i] ?? 1);
                 int a = architecture == "llama" ? h * hs + 2 * i : h * hs + i;
                 int b = architecture == "llama" ? a + 1 : a + hs / 2;
                 (double u, double w) = (x[a], x[b]);

@@ -7,7 +7,7 @@ namespace Loom.Tests.Models.Llama;
 /// A small random-weight Llama-family GGUF written with Loom's GgufWriter, plus the weights as the model will
 /// see them (after quantisation round-trip) for the float64 reference.
 /// </summary>
-internal sealed class RandomLlamaFile
+internal sealed record RandomLlamaFile
 {
     public const int Vocab = 48, Width = 64, Heads = 4, KvHeads = 2, HeadSize = 16, FeedForward = 96, Layers = 2, Context = 64;
     public const int KvWidth = KvHeads * HeadSize;
@@ -21,10 +21,13 @@ internal sealed class RandomLlamaFile
     public required double[] OutputNorm { get; init; }
     public required LayerWeights[] Blocks { get; init; }
 
+    /// <summary>Llama 3.1-style per-pair divisors of the rotary frequencies (<c>rope_freqs.weight</c>), or null.</summary>
+    public double[]? RopeFactors { get; init; }
+
     public sealed record LayerWeights(double[] AttentionNorm, double[][] Q, double[][] K, double[][] V, double[]? QBias, double[]? KBias, double[]? VBias,
         double[][] O, double[] FeedForwardNorm, double[][] Gate, double[][] Up, double[][] Down);
 
-    public static RandomLlamaFile Create(string architecture, GgmlType type, int seed, Action<GgufWriter, string>? tamper = null)
+    public static RandomLlamaFile Create(string architecture, GgmlType type, int seed, Action<GgufWriter, string>? tamper = null, bool ropeFactors = false)
     {
         var random = new Random(seed);
         var writer = new GgufWriter();
@@ -97,6 +100,7 @@ internal sealed class RandomLlamaFile
             var down = Matrix(p + "ffn_down.weight", Width, FeedForward, 0.2, type);
             blocks[l] = new LayerWeights(attentionNorm, q, k, v, qb, kb, vb, o, feedForwardNorm, gate, up, down);
         }
+        var factors = ropeFactors ? Vector("rope_freqs.weight", HeadSize / 2, 4.5, 3.5) : null; // divisors in [1, 8]
         var outputNorm = Vector("output_norm.weight", Width, 1, 0.2);
         var output = Matrix("output.weight", Vocab, Width, 0.3, type);
         tamper?.Invoke(writer, architecture);
@@ -105,7 +109,7 @@ internal sealed class RandomLlamaFile
         writer.Write(stream);
         return new RandomLlamaFile
         {
-            Architecture = architecture, Bytes = stream.ToArray(), Embedding = embedding, Output = output, OutputNorm = outputNorm, Blocks = blocks,
+            Architecture = architecture, Bytes = stream.ToArray(), RopeFactors = factors, Embedding = embedding, Output = output, OutputNorm = outputNorm, Blocks = blocks,
         };
     }
 }
