@@ -4,6 +4,10 @@
 var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
 {
     ["gemm"] = GemmBench.Run,
+    ["encoder"] = EncoderBench.Run,
+    ["tokenizers"] = Loom.Bench.TokenizerBench.Run,
+    ["ann"] = AnnBench.Run,
+    ["fortunes"] = FortunesBench.Run,
     ["decoder"] = DecoderBench.Run,
 };
 

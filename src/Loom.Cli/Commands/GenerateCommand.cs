@@ -1,93 +1,113 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
-using Loom.Formats;
 using Loom.Generation;
 using Loom.Models;
 
 namespace Loom.Cli.Commands;
 
-/// <summary><c>loom generate MODEL --tokens 1,2,3 [--max-tokens N] [sampling options] [--stats]</c>: streams a continuation.</summary>
+/// <summary>`loom generate`: streams a continuation of a prompt with a local GGUF or Hugging Face decoder.</summary>
 internal static class GenerateCommand
 {
-    public static Command Create()
+    internal static Command Create()
     {
-        var model = new Argument<string>("model") { Description = "a GGUF decoder (gpt2, llama, qwen2, phi3)" };
-        var prompt = new Argument<string?>("prompt") { Description = "prompt text (needs a GGUF tokenizer loader; use --tokens)", Arity = ArgumentArity.ZeroOrOne };
-        var tokens = new Option<string?>("--tokens") { Description = "prompt token ids, comma-separated" };
-        var maxTokens = new Option<int>("--max-tokens") { Description = "tokens to generate", DefaultValueFactory = _ => 64 };
-        var threads = new Option<int>("--threads") { Description = "worker threads (0 = all cores)", DefaultValueFactory = _ => 0 };
-        var temperature = new Option<float>("--temperature") { Description = "0 = greedy", DefaultValueFactory = _ => 0.8f };
-        var topK = new Option<int>("--top-k") { Description = "0 = off", DefaultValueFactory = _ => 40 };
-        var topP = new Option<float>("--top-p") { Description = "1 = off", DefaultValueFactory = _ => 0.95f };
-        var minP = new Option<float>("--min-p") { Description = "0 = off", DefaultValueFactory = _ => 0.05f };
-        var repeatPenalty = new Option<float>("--repeat-penalty") { Description = "1 = off", DefaultValueFactory = _ => 1f };
-        var seed = new Option<ulong?>("--seed") { Description = "same seed, same output" };
-        var ignoreEos = new Option<bool>("--ignore-eos") { Description = "generate exactly --max-tokens" };
-        var stats = new Option<bool>("--stats") { Description = "print one JSON line of timings to stderr" };
-        var noKvCache = new Option<bool>("--no-kv-cache") { Description = "recompute the whole sequence for every token (to time what the cache saves)" };
-        var command = new Command("generate", "Continue a prompt with a local decoder, streaming the tokens");
+        var model = new Argument<string>("model") { Description = "A .gguf file or a Hugging Face folder (config.json + *.safetensors)" };
+        var prompt = new Argument<string?>("prompt") { Description = "Text to continue", Arity = ArgumentArity.ZeroOrOne };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "Tokens to generate at most", DefaultValueFactory = _ => 64 };
+        var threads = DecoderCli.ThreadsOption();
+        var temperature = new Option<float>("--temperature") { Description = "Sampling temperature; 0 = greedy", DefaultValueFactory = _ => 0.8f };
+        var topK = new Option<int>("--top-k") { Description = "Keep the K most likely tokens (0 = off)", DefaultValueFactory = _ => 40 };
+        var topP = new Option<float>("--top-p") { Description = "Nucleus sampling mass (1 = off)", DefaultValueFactory = _ => 0.95f };
+        var minP = new Option<float>("--min-p") { Description = "Drop tokens below this fraction of the top probability (0 = off)", DefaultValueFactory = _ => 0.05f };
+        var repeatPenalty = new Option<float>("--repeat-penalty") { Description = "Repetition penalty (1 = off)", DefaultValueFactory = _ => 1f };
+        var seed = new Option<ulong?>("--seed") { Description = "Seed: the same seed gives the same text" };
+        var tokens = DecoderCli.TokensOption();
+        var tokenizer = DecoderCli.TokenizerOption();
+        var ignoreEos = new Option<bool>("--ignore-eos") { Description = "Do not stop at end-of-sequence tokens: generate exactly --max-tokens" };
+        var stats = new Option<bool>("--stats") { Description = "Print one JSON line of timings and memory to stderr" };
+        var noCache = new Option<bool>("--no-kv-cache") { Description = "Recompute the whole sequence for every token (shows what the KV cache saves)" };
+        var command = new Command("generate", "Continue a prompt with a local language model (streamed)");
         command.Arguments.Add(model);
         command.Arguments.Add(prompt);
-        foreach (var option in new Option[] { tokens, maxTokens, threads, temperature, topK, topP, minP, repeatPenalty, seed, ignoreEos, stats, noKvCache })
+        foreach (var option in new Option[] { maxTokens, threads, temperature, topK, topP, minP, repeatPenalty, seed, tokens, tokenizer, ignoreEos, stats, noCache })
             command.Options.Add(option);
 
-        command.SetAction(async (parseResult, cancellationToken) =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
-            var output = parseResult.InvocationConfiguration.Output;
-            var error = parseResult.InvocationConfiguration.Error;
             try
             {
-                int[] ids = DecoderSetup.PromptTokens(parseResult.GetValue(prompt), parseResult.GetValue(tokens));
-                using var setup = DecoderSetup.Load(parseResult.GetValue(model)!, parseResult.GetValue(threads));
-                var sampling = new SamplingOptions
-                {
-                    Temperature = parseResult.GetValue(temperature),
-                    TopK = parseResult.GetValue(topK),
-                    TopP = parseResult.GetValue(topP),
-                    MinP = parseResult.GetValue(minP),
-                    RepetitionPenalty = parseResult.GetValue(repeatPenalty),
-                    Seed = parseResult.GetValue(seed),
-                };
+                if (parse.GetValue(maxTokens) < 0) return DecoderCli.Fail("generate", "--max-tokens must be ≥ 0");
+                using var session = DecoderCli.Open(parse.GetValue(model)!, parse.GetValue(threads), parse.GetValue(tokenizer));
+                int[] ids = session.PromptIds(parse.GetValue(prompt), parse.GetValue(tokens));
+                int max = parse.GetValue(maxTokens);
+                ICausalLanguageModel lm = parse.GetValue(noCache) ? new WithoutKvCache(session.Model) : session.Model;
+                int context = Math.Min(lm.ContextLength, ids.Length + Math.Max(max, 1));
+                var generator = new Generator(lm, session.Detokenizer(), context);
                 var options = new GenerationOptions
                 {
-                    MaxTokens = parseResult.GetValue(maxTokens),
-                    Sampling = sampling,
-                    StopTokens = setup.EndToken is int end && !parseResult.GetValue(ignoreEos) ? [end] : [],
-                    UseKvCache = !parseResult.GetValue(noKvCache),
-                };
-                var vocabulary = setup.Vocabulary;
-                var generator = vocabulary is null
-                    ? new Generator(setup.Model, () => new ByteDetokenizer(id => System.Text.Encoding.UTF8.GetBytes($" [{id}]")))
-                    : new Generator(setup.Model, () => new ByteDetokenizer(id => vocabulary[id]));
-                await foreach (var token in generator.GenerateAsync(ids, options, cancellationToken))
-                    output.Write(token.Text);
-                output.WriteLine();
-
-                if (parseResult.GetValue(stats))
-                {
-                    var s = generator.LastStats!;
-                    error.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                    MaxTokens = max,
+                    StopTokens = parse.GetValue(ignoreEos) ? [] : session.EndTokens,
+                    Sampling = new SamplingOptions
                     {
-                        ["load_s"] = Math.Round(setup.LoadTime.TotalSeconds, 3),
-                        ["prompt_tokens"] = s.PromptTokens,
-                        ["prompt_tok_per_s"] = Math.Round(s.PromptTokensPerSecond, 2),
-                        ["gen_tokens"] = s.GeneratedTokens,
-                        ["gen_tok_per_s"] = Math.Round(s.GeneratedTokensPerSecond, 2),
-                        ["threads"] = parseResult.GetValue(threads) is > 0 and var t ? t : Environment.ProcessorCount,
-                        ["peak_mb"] = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1),
-                        ["finish"] = s.FinishReason.ToString().ToLowerInvariant(),
-                    }));
+                        Temperature = parse.GetValue(temperature),
+                        TopK = parse.GetValue(topK),
+                        TopP = parse.GetValue(topP),
+                        MinP = parse.GetValue(minP),
+                        RepetitionPenalty = parse.GetValue(repeatPenalty),
+                        Seed = parse.GetValue(seed),
+                    },
+                };
+                if (parse.GetValue(prompt) is { } text && parse.GetValue(tokens) is null) Console.Out.Write(text);
+                await foreach (var token in generator.GenerateAsync(ids, options, cancellationToken))
+                {
+                    Console.Out.Write(token.Text);
+                    Console.Out.Flush();
                 }
+                Console.Out.WriteLine();
+                if (parse.GetValue(stats) && generator.LastStats is { } s)
+                    Console.Error.WriteLine(JsonSerializer.Serialize(new
+                    {
+                        load_s = Math.Round(session.LoadTime.TotalSeconds, 3),
+                        prompt_tokens = s.PromptTokens,
+                        prompt_tok_per_s = Math.Round(s.PromptTokensPerSecond, 2),
+                        gen_tokens = s.GeneratedTokens,
+                        gen_tok_per_s = Math.Round(s.GeneratedTokensPerSecond, 2),
+                        threads = session.Model.Threads,
+                        peak_mb = Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20),
+                        kv_cache = !parse.GetValue(noCache),
+                        finish = s.FinishReason.ToString(),
+                    }));
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or ModelFormatException or ContextOverflowException or IOException)
+            catch (OperationCanceledException)
             {
-                error.WriteLine($"loom generate: {e.Message}");
-                return 1;
+                return 130;
+            }
+            catch (Exception e) when (DecoderCli.IsRefusal(e))
+            {
+                return DecoderCli.Fail("generate", e.Message);
             }
         });
         return command;
+    }
+
+    /// <summary>A model without the cache's help: every step recomputes keys and values of the whole sequence.</summary>
+    private sealed class WithoutKvCache(ICausalLanguageModel model) : ICausalLanguageModel
+    {
+        public int VocabularySize => model.VocabularySize;
+        public int ContextLength => model.ContextLength;
+        public KvCache CreateCache(int capacity) => model.CreateCache(capacity);
+
+        public void Forward(ReadOnlySpan<int> tokens, KvCache cache, Span<float> logits, IForwardObserver? observer = null)
+        {
+            if (logits.Length != VocabularySize)
+            {
+                model.Forward(tokens, cache, logits, observer);
+                return;
+            }
+            int[] sequence = [.. cache.Tokens, .. tokens];
+            cache.Clear();
+            model.Forward(sequence, cache, logits, observer);
+        }
     }
 }

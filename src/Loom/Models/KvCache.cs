@@ -57,11 +57,6 @@ public sealed class KvCache
     /// <summary>All value rows of <paramref name="layer"/> (Capacity × KvDimension); rows ≥ Length are scratch.</summary>
     public Span<float> Values(int layer) => _values[layer];
 
-    // The arrays behind Keys/Values, for kernels that cannot hold a span (parallel loops).
-    internal float[] KeyArray(int layer) => _keys[layer];
-
-    internal float[] ValueArray(int layer) => _values[layer];
-
     /// <summary>Throws unless <paramref name="count"/> more positions fit.</summary>
     public void EnsureRoom(int count)
     {
