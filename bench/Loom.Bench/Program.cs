@@ -5,6 +5,10 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
 {
     ["gemm"] = GemmBench.Run,
     ["encoder"] = EncoderBench.Run,
+    ["tokenizers"] = Loom.Bench.TokenizerBench.Run,
+    ["ann"] = AnnBench.Run,
+    ["fortunes"] = FortunesBench.Run,
+    ["decoder"] = DecoderBench.Run,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))

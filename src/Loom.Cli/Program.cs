@@ -13,7 +13,14 @@ Command[] commands =
     IndexCommand.Create(),
     SearchCommand.Create(),
     AskCommand.Create(),
+    EvalCommand.Create(),
     ClassifyCommand.Create(),
+    TokenizeCommand.Create(),
+    DetokenizeCommand.Create(),
+    Word2VecCommand.Create(),
+    TopicsCommand.Create(),
+    GenerateCommand.Create(),
+    NextTokenCommand.Create(),
 ];
 foreach (var command in commands) root.Subcommands.Add(command);
 return await root.Parse(args).InvokeAsync();
