@@ -38,7 +38,8 @@ internal static class ClassifyCommand
         var c = new Option<double>("--c") { Description = "Inverse L2 strength, as scikit-learn's C", DefaultValueFactory = _ => 1.0 };
         var balanced = new Option<bool>("--balanced") { Description = "Weight classes inversely to their frequency" };
         var ngrams = new Option<int>("--ngrams") { Description = "TF-IDF: longest n-gram", DefaultValueFactory = _ => 1 };
-        var command = new Command("train", "Train logistic regression on embeddings or TF-IDF and save the model") { data, output, features, c, balanced, ngrams };
+        var sublinear = new Option<bool>("--sublinear-tf") { Description = "TF-IDF: use 1 + ln(tf) instead of raw counts" };
+        var command = new Command("train", "Train logistic regression on embeddings or TF-IDF and save the model") { data, output, features, c, balanced, ngrams, sublinear };
         command.SetAction(async (parse, ct) => await Run(async () =>
         {
             var (labels, texts) = LabelledTsv.Read(parse.GetValue(data)!);
@@ -51,7 +52,7 @@ internal static class ClassifyCommand
             var classifier = parse.GetValue(features) switch
             {
                 "tfidf" => await TextClassifier.TrainOnTfidfAsync(texts, labels,
-                    new TfidfVectorizerOptions { Counts = new CountVectorizerOptions { MaxNGram = parse.GetValue(ngrams) }, SublinearTf = true }, options, ct),
+                    new TfidfVectorizerOptions { Counts = new CountVectorizerOptions { MaxNGram = parse.GetValue(ngrams) }, SublinearTf = parse.GetValue(sublinear) }, options, ct),
                 "embeddings" => await TextClassifier.TrainOnEmbeddingsAsync(OpenEmbeddings(), texts, labels, options, null, ct),
                 var other => throw new ArgumentException($"unknown features '{other}' (use embeddings or tfidf)"),
             };

@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Loom.Formats;
+using Loom.Models;
+using Loom.Models.Bert;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -19,7 +21,7 @@ internal static class InfoCommand
     {
         var model = new Argument<string>("model")
         {
-            Description = "a GGUF or safetensors file, a model.safetensors.index.json, or a Hugging Face model folder",
+            Description = "minilm or arctic-xs (the packaged default models), a GGUF, safetensors or ONNX file, a model.safetensors.index.json, or a Hugging Face model folder",
         };
         var json = new Option<bool>("--json") { Description = "print one JSON object instead of tables" };
         var all = new Option<bool>("--all") { Description = $"list every tensor (otherwise the first {TensorRowsShown})" };
@@ -35,7 +37,7 @@ internal static class InfoCommand
             {
                 summary = Read(parseResult.GetValue(model)!);
             }
-            catch (ModelFormatException e)
+            catch (Exception e) when (e is ModelFormatException or FileNotFoundException or IOException)
             {
                 parseResult.InvocationConfiguration.Error.WriteLine($"loom info: {e.Message}");
                 return 1;
@@ -47,11 +49,9 @@ internal static class InfoCommand
         return command;
     }
 
-    /// <summary>
-    /// Turns the argument into a summary. Hook for the default models: map the names "minilm" and "arctic-xs" to their
-    /// cached ONNX files here; .onnx files are summarised once ModelSummary.Read has an ONNX factory.
-    /// </summary>
-    internal static ModelSummary Read(string source) => ModelSummary.Read(source);
+    /// <summary>Turns the argument into a summary: a default model's name ("minilm", "arctic-xs"), or a file or folder.</summary>
+    internal static ModelSummary Read(string source) =>
+        DefaultModels.IsDefaultModelName(source) && !Path.Exists(source) ? BertSummary.ForDefaultModel(source) : ModelSummary.Read(source);
 
     internal static string ToJson(ModelSummary s)
     {

@@ -54,6 +54,16 @@ public sealed class FeatureRows
         return sum;
     }
 
+    /// <summary>‖row‖².</summary>
+    internal double SquaredNorm(int row)
+    {
+        if (_dense is not null) return TensorPrimitives.Dot(_dense[row], _dense[row]);
+        var v = _sparse![row];
+        double sum = 0;
+        for (int j = 0; j < v.Count; j++) sum += (double)v.Values[j] * v.Values[j];
+        return sum;
+    }
+
     /// <summary>target += scale × row.</summary>
     internal void AddScaled(int row, double scale, Span<double> target)
     {

@@ -2,8 +2,8 @@ namespace Loom.Formats;
 
 /// <summary>
 /// What a model file or folder holds, whatever its format: architecture, hyper-parameters, tensors, metadata and
-/// tokenizer. <see cref="Read"/> recognises GGUF files, safetensors files and indexes, and Hugging Face folders;
-/// another source (e.g. ONNX initializers) only needs a factory that fills these properties.
+/// tokenizer. <see cref="Read"/> recognises GGUF files, safetensors files and indexes, ONNX models and Hugging Face folders;
+/// another source only needs a factory that fills these properties.
 /// </summary>
 public sealed record ModelSummary
 {
@@ -39,7 +39,7 @@ public sealed record ModelSummary
         .OrderByDescending(p => p.Value)
         .ToList();
 
-    /// <summary>Reads a summary of a GGUF file, a safetensors file or index, or a Hugging Face folder.</summary>
+    /// <summary>Reads a summary of a GGUF file, a safetensors file or index, an ONNX model, or a Hugging Face folder.</summary>
     public static ModelSummary Read(string path)
     {
         if (Directory.Exists(path)) return HuggingFaceFolderSummary.Create(path);
@@ -47,9 +47,8 @@ public sealed record ModelSummary
         string name = Path.GetFileName(path);
         if (name.EndsWith(".index.json", StringComparison.OrdinalIgnoreCase) || name.Equals("config.json", StringComparison.OrdinalIgnoreCase))
             return HuggingFaceFolderSummary.Create(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        // ONNX plugs in here: a factory that turns the initializer list into a ModelSummary.
         if (name.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
-            throw new ModelFormatException(path, "ONNX summaries are not available in this build");
+            using (var onnx = OnnxModel.Open(path)) return OnnxSummary.Create(onnx, path);
         switch (Sniff(path))
         {
             case "gguf":

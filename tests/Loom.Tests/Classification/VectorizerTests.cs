@@ -38,3 +38,24 @@ public class VectorizerTests
         Assert.Empty(v.Transform("unknown words only").Indices);
     }
 }
+
+public class LabelledTsvTests
+{
+    [Fact]
+    public void EscapesRoundTripAndBadLinesNameTheirNumber()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"loom-tsv-{Guid.NewGuid():N}.tsv");
+        try
+        {
+            string tricky = "line one\nline\ttwo with a \\ backslash and a literal \\n";
+            LabelledTsv.Write(path, [("a", tricky), ("b", "plain")]);
+            var (labels, texts) = LabelledTsv.Read(path);
+            Assert.Equal(["a", "b"], labels);
+            Assert.Equal([tricky, "plain"], texts);
+            File.WriteAllText(path, "a\tfine\nbroken line\n");
+            var e = Assert.Throws<FormatException>(() => LabelledTsv.Read(path));
+            Assert.Contains("line 2", e.Message);
+        }
+        finally { File.Delete(path); }
+    }
+}
