@@ -6,7 +6,7 @@ using Loom.Tensors;
 /// "gemm" suite: Loom's MatMul in GFLOP/s on the shapes the models use, for f32 / f16 / Q8_0 / Q4_0 weights with 1 and 2
 /// threads, side by side with OpenBLAS sgemm (the f32 peer, when libopenblas.so.0 is installed) and next to the machine's
 /// theoretical FMA peak; matrix-vector products in GB/s of weights read, next to stream copy/read bandwidth.
-/// Options: --rounds N (default 5; each side runs alternately, best round kept).
+/// Options: --rounds N (default 5; each side runs alternately, best round kept); --all-types adds every other weight type.
 /// </summary>
 internal static unsafe class GemmBench
 {
@@ -21,45 +21,86 @@ internal static unsafe class GemmBench
 
     public static int Run(string[] args)
     {
-        int rounds = args.Length >= 2 && args[0] == "--rounds" ? int.Parse(args[1]) : 5;
-        double ghz = ClockGHz();
+        int rounds = 5;
+        var types = Types;
+        var shapes = Shapes;
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--rounds" && i + 1 < args.Length) rounds = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
+            else if (args[i] == "--all-types")
+            {
+                types = [.. Types, GgmlType.BF16, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.Q8_K];
+                shapes = [.. Shapes, ("[1×2048]×[2048×5632] (matvec)", 1, 2048, 5632)]; // k in whole K-quant super-blocks
+            }
+            else
+            {
+                Console.Error.WriteLine($"gemm: unknown option {args[i]} (options: --rounds N, --all-types)");
+                return 2;
+            }
+        }
+        double ghz = ClockGHz(), measured = MeasuredGHz();
         int cores = Environment.ProcessorCount;
-        double peakPerCore = ghz * 2 * 16 * 2; // 2 FMA pipes × 16 f32 lanes × 2 flops
-        Console.WriteLine($"CPU: {cores} cores at {ghz:F2} GHz, kernel path {Kernels.Path}; FMA peak {peakPerCore:F0} GFLOP/s per core, {peakPerCore * cores:F0} total");
+        double peakPerCore = Math.Max(ghz, measured) * 2 * 16 * 2; // 2 FMA pipes × 16 f32 lanes × 2 flops
+        Console.WriteLine($"CPU: {cores} cores, /proc/cpuinfo {ghz:F2} GHz (FMA peak {ghz * 64:F0} GFLOP/s per core), measured {measured:F2} GHz " +
+                          $"(peak {measured * 64:F0}); kernel path {Kernels.Path}; % peak below uses {peakPerCore:F0} GFLOP/s per core");
         var blas = OpenBlas.TryLoad();
         Console.WriteLine(blas is null ? "OpenBLAS: not installed (libopenblas.so.0); published single-thread sgemm on this machine: 161 GFLOP/s"
                                        : "OpenBLAS: libopenblas.so.0 loaded (peer for f32)");
         var (copy, read) = StreamBandwidth(rounds);
         Console.WriteLine($"stream copy {copy:F1} GB/s (read + write bytes), stream read {read:F1} GB/s");
         Console.WriteLine();
-        Console.WriteLine($"{"shape",-30} {"weights",-6} {"thr",3} {"Loom GFLOP/s",12} {"% peak",7} {"GB/s",7} {"OpenBLAS",9} {"ratio",6}");
+        Console.WriteLine($"{"shape",-30} {"weights",-6} {"thr",3} {"Loom GFLOP/s",12} {"% peak",7} {"GB/s",7} {"OpenBLAS",9} {"ratio",6} {"max |Δ|/max |y|",16}");
 
         var rng = new Random(42);
-        foreach (var (name, m, k, n) in Shapes)
+        foreach (var (name, m, k, n) in shapes)
         {
             var x = RandomValues(rng, m * k);
             var wf = RandomValues(rng, n * k);
             var y = new float[m * n];
-            foreach (var type in Types)
+            foreach (var type in types)
             {
-                var w = new WeightMatrix(type, n, k, Quantization.Quantize(type, wf));
+                if (k % GgmlTypes.BlockSize(type) != 0) continue; // K-quants need k in whole 256-value super-blocks
+                // Matrix-vector products stream the weights from memory: cycle through copies that together exceed the
+                // L3 cache (as a model's successive layers do), so the figure is DRAM bandwidth, not cache bandwidth.
+                var bytes = Quantization.Quantize(type, wf);
+                int copies = m == 1 ? (int)Math.Max(1, (128L << 20) / bytes.Length) : 1;
+                var ws = Enumerable.Range(0, copies).Select(_ => new WeightMatrix(type, n, k, bytes.ToArray())).ToArray();
+                var wfs = Enumerable.Range(0, type == GgmlType.F32 ? copies : 1).Select(_ => wf.ToArray()).ToArray();
+                var w = ws[0];
+                int next = 0;
                 foreach (int threads in new[] { 1, 2 })
                 {
                     double flops = 2.0 * m * n * k;
                     double loom = double.MaxValue, peer = double.MaxValue;
                     for (int r = 0; r < rounds; r++)
                     {
-                        loom = Math.Min(loom, Seconds(() => MatMul.Multiply(x, m, w, y, threads)));
-                        if (blas is not null && type == GgmlType.F32) peer = Math.Min(peer, Seconds(() => blas.Sgemm(x, m, wf, n, k, y, threads)));
+                        loom = Math.Min(loom, Seconds(() => MatMul.Multiply(x, m, ws[next++ % ws.Length], y, threads)));
+                        if (blas is not null && type == GgmlType.F32) peer = Math.Min(peer, Seconds(() => blas.Sgemm(x, m, wfs[next++ % wfs.Length], n, k, y, threads)));
                     }
                     double gflops = flops / loom / 1e9;
                     string gbs = m == 1 ? $"{w.Data.Length / loom / 1e9,7:F1}" : $"{"",7}";
-                    string peerText = peer == double.MaxValue ? $"{"",9} {"",6}" : $"{flops / peer / 1e9,9:F1} {peer / loom,6:F2}";
+                    string peerText = peer == double.MaxValue ? "" : $"{flops / peer / 1e9,9:F1} {peer / loom,6:F2} {Difference(x, m, w, wf, n, k, blas!, threads),16:E1}";
                     Console.WriteLine($"{name,-30} {type,-6} {threads,3} {gflops,12:F1} {100 * gflops / (peakPerCore * threads),6:F0}% {gbs} {peerText}");
                 }
             }
         }
         return 0;
+    }
+
+    /// <summary>Parity on the benchmark's own shapes: Loom's result against OpenBLAS's.</summary>
+    private static double Difference(float[] x, int m, WeightMatrix w, float[] wf, int n, int k, OpenBlas blas, int threads)
+    {
+        var ours = new float[m * n];
+        var theirs = new float[m * n];
+        MatMul.Multiply(x, m, w, ours, threads);
+        blas.Sgemm(x, m, wf, n, k, theirs, threads);
+        double diff = 0, scale = 0;
+        for (int i = 0; i < ours.Length; i++)
+        {
+            diff = Math.Max(diff, Math.Abs(ours[i] - theirs[i]));
+            scale = Math.Max(scale, Math.Abs(theirs[i]));
+        }
+        return diff / scale;
     }
 
     /// <summary>Best time of one call, repeating it until at least 50 ms have passed.</summary>
@@ -87,10 +128,52 @@ internal static unsafe class GemmBench
         for (int r = 0; r < rounds; r++)
         {
             copy = Math.Min(copy, Seconds(() => a.AsSpan().CopyTo(b)));
-            read = Math.Min(read, Seconds(() => System.Numerics.Tensors.TensorPrimitives.Sum(a)));
+            read = Math.Min(read, Seconds(() => ReadAll(a)));
         }
         double bytes = a.Length * 4.0;
         return (2 * bytes / copy / 1e9, bytes / read / 1e9);
+    }
+
+    /// <summary>Reads every byte once (four independent 512-bit accumulators, so only memory limits it).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static float ReadAll(float[] a)
+    {
+        var s0 = System.Runtime.Intrinsics.Vector512<float>.Zero;
+        var (s1, s2, s3) = (s0, s0, s0);
+        fixed (float* p = a)
+            for (int i = 0; i + 64 <= a.Length; i += 64)
+            {
+                s0 += System.Runtime.Intrinsics.Vector512.Load(p + i);
+                s1 += System.Runtime.Intrinsics.Vector512.Load(p + i + 16);
+                s2 += System.Runtime.Intrinsics.Vector512.Load(p + i + 32);
+                s3 += System.Runtime.Intrinsics.Vector512.Load(p + i + 48);
+            }
+        return System.Runtime.Intrinsics.Vector512.Sum(s0 + s1 + s2 + s3);
+    }
+
+    /// <summary>The clock the core really runs at: a chain of dependent shift-and-add steps takes 2 cycles each.</summary>
+    private static double MeasuredGHz()
+    {
+        const int iterations = 500_000; // ~2 ms: short enough that some runs are not preempted on a busy machine
+        double best = double.MaxValue;
+        for (int r = 0; r < 200; r++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            Chain(r + 1, iterations);
+            best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds);
+        }
+        return 16.0 * iterations / best / 1e9;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization | System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static long Chain(long x, int n)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            x += x >> 3; x += x >> 3; x += x >> 3; x += x >> 3;
+            x += x >> 3; x += x >> 3; x += x >> 3; x += x >> 3;
+        }
+        return x;
     }
 
     private static double ClockGHz()

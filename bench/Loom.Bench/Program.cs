@@ -4,7 +4,11 @@
 var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
 {
     ["gemm"] = GemmBench.Run,
+    ["encoder"] = EncoderBench.Run,
+    ["tokenizers"] = Loom.Bench.TokenizerBench.Run,
+    ["ann"] = AnnBench.Run,
     ["fortunes"] = FortunesBench.Run,
+    ["decoder"] = DecoderBench.Run,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))

@@ -6,12 +6,21 @@ var root = new RootCommand("Loom: hands-on language models for .NET");
 Command[] commands =
 [
     VersionCommand.Create(),
+    EmbedCommand.Create(),
+    SimilarityCommand.Create(),
+    AttentionCommand.Create(),
     InfoCommand.Create(),
     IndexCommand.Create(),
     SearchCommand.Create(),
     AskCommand.Create(),
+    EvalCommand.Create(),
     ClassifyCommand.Create(),
+    TokenizeCommand.Create(),
+    DetokenizeCommand.Create(),
+    Word2VecCommand.Create(),
     TopicsCommand.Create(),
+    GenerateCommand.Create(),
+    NextTokenCommand.Create(),
 ];
 foreach (var command in commands) root.Subcommands.Add(command);
 return await root.Parse(args).InvokeAsync();

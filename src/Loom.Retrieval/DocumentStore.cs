@@ -10,20 +10,31 @@ namespace Loom.Retrieval;
 /// recorded; mixing models is refused), an FTS5 index for BM25, and persisted vector indexes.
 /// Each <see cref="Commit"/> is one transaction in WAL mode: a process killed at any moment leaves every committed
 /// batch and nothing of the interrupted one; other processes can read while one writes.
-/// An instance is not thread-safe; open one per thread or process.
+/// Vector indexes are loaded on the first dense search and dropped by this instance's writes; reopen to see other
+/// processes' writes to vectors. An instance is not thread-safe; open one per thread or process.
 /// </summary>
-public sealed partial class DocumentStore : IDisposable
+public sealed partial class DocumentStore : IRetrievalStore, IDisposable
 {
     private const string SchemaVersion = "loom-retrieval/1";
     private readonly SqliteConnection _connection;
     // Microsoft.Data.Sqlite requires every command to name the open transaction; helpers pick it up from here.
     private SqliteTransaction? _transaction;
 
+    // Vector indexes loaded on first dense search; any write drops them.
+    private ExactVectorIndex? _exact;
+    private HnswIndex? _hnsw;
+
     /// <summary>The file this store lives in.</summary>
     public string FilePath { get; }
 
-    private DocumentStore(string path, SqliteConnection connection)
+    string IRetrievalStore.Name => FilePath;
+
+    /// <summary>Opened read-only: searches work, writes (and persisting a rebuilt HNSW graph) do not.</summary>
+    public bool IsReadOnly { get; }
+
+    private DocumentStore(string path, SqliteConnection connection, bool readOnly)
     {
+        IsReadOnly = readOnly;
         FilePath = path;
         _connection = connection;
     }
@@ -45,7 +56,7 @@ public sealed partial class DocumentStore : IDisposable
         try
         {
             connection.Open();
-            var store = new DocumentStore(path, connection);
+            var store = new DocumentStore(path, connection, readOnly);
             store.Initialize(readOnly);
             return store;
         }
@@ -131,6 +142,7 @@ public sealed partial class DocumentStore : IDisposable
         using var transaction = _transaction = _connection.BeginTransaction();
         try
         {
+            (_exact, _hnsw) = (null, null);
             Write(documents, removals, model, transaction);
             transaction.Commit();
         }
@@ -280,6 +292,30 @@ public sealed partial class DocumentStore : IDisposable
         return (ids.ToArray(), vectors.ToArray(), model.Dimensions);
     }
 
+    /// <summary>Cosine search over the stored vectors: an exact SIMD scan, or the persisted HNSW graph when
+    /// <see cref="SearchOptions.DenseIndex"/> says so (Auto: above <see cref="SearchOptions.HnswThreshold"/> chunks and no filter).
+    /// Filtered searches scan only the chunks that pass the filter.</summary>
+    public IReadOnlyList<(long ChunkId, double Score)> VectorSearch(ReadOnlyMemory<float> vector, int k, SearchFilter? filter, SearchOptions options)
+    {
+        var model = Model ?? throw new InvalidOperationException($"{FilePath} holds no embeddings");
+        if (vector.Length != model.Dimensions) throw new EmbeddingModelMismatchException(FilePath, model, model with { Dimensions = vector.Length });
+        Func<long, bool>? allowed = filter is { IsEmpty: false } ? FilteredChunkIds(filter).Contains : null;
+        var useHnsw = options.DenseIndex == DenseIndexKind.Hnsw
+            || (options.DenseIndex == DenseIndexKind.Auto && allowed is null && ChunkCount > options.HnswThreshold);
+        IReadOnlyList<(long Id, float Score)> hits;
+        if (useHnsw)
+        {
+            _hnsw ??= VectorIndexes.LoadHnsw(this) ?? VectorIndexes.UpdateHnsw(this) ?? throw new InvalidOperationException($"{FilePath} holds no embeddings");
+            hits = _hnsw.Search(vector.Span, k, options.EfSearch, allowed);
+        }
+        else
+        {
+            _exact ??= VectorIndexes.LoadExact(this);
+            hits = _exact.Search(vector.Span, k, allowed);
+        }
+        return hits.Select(h => (h.Id, (double)h.Score)).ToList();
+    }
+
     /// <summary>The ids of all chunks (to reconcile a persisted vector index with deletions).</summary>
     public HashSet<long> ChunkIds() => Query("SELECT id FROM chunks", r => r.GetInt64(0)).ToHashSet();
 
@@ -308,6 +344,7 @@ public sealed partial class DocumentStore : IDisposable
 
     public void WriteIndex(string name, byte[] data)
     {
+        _hnsw = null;
         using var transaction = _connection.BeginTransaction();
         using var command = Command("INSERT OR REPLACE INTO vector_indexes(name, data) VALUES (@name, @data)", transaction);
         command.Parameters.AddWithValue("@name", name);

@@ -162,12 +162,13 @@ public sealed class HnswIndex
         _links[node][level].AddRange(kept);
     }
 
-    /// <summary>The paper's heuristic: take a candidate only if it is closer to the base than to any neighbour already taken
-    /// (spreads links in all directions); fill up with the closest rejected ones.</summary>
+    /// <summary>The paper's heuristic: take a candidate only if it is closer to the base than to any neighbour already taken,
+    /// which spreads links in all directions. Ties count as "not closer": chunks with identical text have identical vectors,
+    /// and linking a node to all its copies would make islands the search cannot leave. Rejected candidates are not added
+    /// back (hnswlib's default), for the same reason.</summary>
     private List<int> SelectNeighbours(List<(int Node, float Score)> candidatesDescending, int m)
     {
         var chosen = new List<int>(m);
-        var rejected = new List<int>();
         foreach (var (candidate, score) in candidatesDescending)
         {
             if (chosen.Count >= m) break;
@@ -175,11 +176,10 @@ public sealed class HnswIndex
             var diverse = true;
             foreach (var other in chosen)
             {
-                if (TensorPrimitives.Dot(c, VectorOf(other)) > score) { diverse = false; break; }
+                if (TensorPrimitives.Dot(c, VectorOf(other)) >= score) { diverse = false; break; }
             }
-            if (diverse) chosen.Add(candidate); else rejected.Add(candidate);
+            if (diverse) chosen.Add(candidate);
         }
-        for (var i = 0; i < rejected.Count && chosen.Count < m; i++) chosen.Add(rejected[i]);
         return chosen;
     }
 

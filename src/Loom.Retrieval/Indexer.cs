@@ -76,6 +76,8 @@ public sealed class Indexer(DocumentStore store, IEmbeddingGenerator<string, Emb
         var model = generator is null ? null : await EmbeddingModels.DescribeAsync(generator, cancellationToken).ConfigureAwait(false);
         if (model is not null) store.EnsureModel(model);
         var stored = store.DocumentHashes(scope);
+        // A store indexed without embeddings gets them now: every stored document counts as changed.
+        if (model is not null && store.Model is null) stored = stored.ToDictionary(p => p.Key, _ => "");
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var skipped = new List<string>();
         int added = 0, updated = 0, unchanged = 0, done = 0;

@@ -3,17 +3,14 @@ using Microsoft.Extensions.AI;
 namespace Loom.Retrieval;
 
 /// <summary>
-/// Searches a <see cref="DocumentStore"/> by keyword (BM25), dense embeddings (exact scan or HNSW) or both fused,
-/// with metadata filters and optional reranking. Dense search needs the generator that made the store's vectors.
-/// Vector indexes are loaded on first use and kept; create a new Retriever to see later writes.
+/// Searches a store by keyword (BM25), dense embeddings or both fused, with metadata filters and optional reranking.
+/// Dense search needs the generator that made the store's vectors.
 /// </summary>
-public sealed class Retriever(DocumentStore store, IEmbeddingGenerator<string, Embedding<float>>? generator = null)
+public sealed class Retriever(IRetrievalStore store, IEmbeddingGenerator<string, Embedding<float>>? generator = null)
 {
-    private ExactVectorIndex? _exact;
-    private HnswIndex? _hnsw;
     private bool _modelChecked;
 
-    public DocumentStore Store => store;
+    public IRetrievalStore Store => store;
     public IEmbeddingGenerator<string, Embedding<float>>? Generator => generator;
 
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(string query, SearchOptions? options = null, CancellationToken cancellationToken = default)
@@ -45,33 +42,14 @@ public sealed class Retriever(DocumentStore store, IEmbeddingGenerator<string, E
     private async Task<List<(long Id, double Score)>> DenseAsync(string query, int k, SearchOptions options, CancellationToken cancellationToken)
     {
         if (generator is null) throw new InvalidOperationException("dense search needs an embedding generator");
-        if (store.Model is null) throw new InvalidOperationException($"{store.FilePath} holds no embeddings (it was indexed without an embedding model)");
+        var model = store.Model ?? throw new InvalidOperationException($"{store.Name} holds no embeddings (it was indexed without an embedding model)");
         if (!_modelChecked)
         {
-            store.EnsureModel(await EmbeddingModels.DescribeAsync(generator, cancellationToken).ConfigureAwait(false));
+            var given = await EmbeddingModels.DescribeAsync(generator, cancellationToken).ConfigureAwait(false);
+            if (given != model) throw new EmbeddingModelMismatchException(store.Name, model, given);
             _modelChecked = true;
         }
         var vector = (await generator.GenerateAsync([query], cancellationToken: cancellationToken).ConfigureAwait(false))[0].Vector;
-        Func<long, bool>? allowed = null;
-        if (options.Filter is { IsEmpty: false } filter)
-        {
-            var ids = store.FilteredChunkIds(filter);
-            allowed = ids.Contains;
-        }
-        var useHnsw = options.DenseIndex == DenseIndexKind.Hnsw
-            || (options.DenseIndex == DenseIndexKind.Auto && allowed is null && store.ChunkCount > options.HnswThreshold);
-        IReadOnlyList<(long Id, float Score)> hits;
-        if (useHnsw)
-        {
-            _hnsw ??= VectorIndexes.LoadHnsw(store) ?? VectorIndexes.UpdateHnsw(store)
-                ?? throw new InvalidOperationException($"{store.FilePath} holds no embeddings");
-            hits = _hnsw.Search(vector.Span, k, options.EfSearch, allowed);
-        }
-        else
-        {
-            _exact ??= VectorIndexes.LoadExact(store);
-            hits = _exact.Search(vector.Span, k, allowed);
-        }
-        return hits.Select(h => (h.Id, (double)h.Score)).ToList();
+        return store.VectorSearch(vector, k, options.Filter, options).ToList();
     }
 }

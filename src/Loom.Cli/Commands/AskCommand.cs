@@ -46,7 +46,8 @@ internal static class AskCommand
                     store = DocumentStore.Open(RetrievalSetup.DatabaseFor(folder));
                     if (store.Model is not null && generator is null)
                         return RetrievalSetup.Refuse($"{store.FilePath} was indexed with '{store.Model.Name}', which is not available");
-                    await RetrievalSetup.IndexAsync(new Indexer(store, generator), folder, parse.GetValue(json), cancellationToken);
+                    var indexing = new IndexingOptions { Chunking = RetrievalSetup.Chunking(generator, new ChunkingOptions().MaxTokens, new ChunkingOptions().OverlapTokens) };
+                    await RetrievalSetup.IndexAsync(new Indexer(store, generator, indexing), folder, parse.GetValue(json), cancellationToken);
                 }
                 using (store)
                 {

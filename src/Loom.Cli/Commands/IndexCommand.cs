@@ -31,7 +31,7 @@ internal static class IndexCommand
                 using var store = DocumentStore.Open(parse.GetValue(db) ?? RetrievalSetup.DefaultDatabase);
                 var options = new IndexingOptions
                 {
-                    Chunking = new ChunkingOptions { MaxTokens = parse.GetValue(maxTokens), OverlapTokens = parse.GetValue(overlap) },
+                    Chunking = RetrievalSetup.Chunking(generator, parse.GetValue(maxTokens), parse.GetValue(overlap)),
                     BatchDocuments = parse.GetValue(batch),
                 };
                 var summary = await RetrievalSetup.IndexAsync(new Indexer(store, generator, options), dir, parse.GetValue(json), cancellationToken);

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Loom.Embeddings;
 using Loom.Retrieval;
 using Microsoft.Extensions.AI;
 using Spectre.Console;
@@ -24,8 +25,28 @@ internal static class RetrievalSetup
     public static string DatabaseFor(string corpus) =>
         Path.Combine(CacheDirectory, "corpora", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(corpus))))[..16] + ".db");
 
-    /// <summary>The embedding model for dense and hybrid search, or null when none is available (keyword search only).</summary>
-    public static IEmbeddingGenerator<string, Embedding<float>>? CreateEmbeddingGenerator() => null;
+    /// <summary>The embedding model for dense and hybrid search: all-MiniLM-L6-v2 run by Loom's own engine, or null (with a
+    /// warning) when it cannot be loaded, leaving keyword search.</summary>
+    public static SentenceEncoder? CreateEmbeddingGenerator()
+    {
+        try
+        {
+            return SentenceEncoder.Create("minilm");
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or Loom.Formats.ModelFormatException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"loom: warning: no embedding model ({e.Message}); keyword search only");
+            return null;
+        }
+    }
+
+    /// <summary>Chunking that counts tokens with the embedding model's own tokenizer, so chunks fit what it reads.</summary>
+    public static ChunkingOptions Chunking(SentenceEncoder? encoder, int maxTokens, int overlapTokens) => new()
+    {
+        MaxTokens = encoder is null ? maxTokens : Math.Min(maxTokens, encoder.MaxLength),
+        OverlapTokens = overlapTokens,
+        CountTokens = encoder is null ? TokenCounters.EstimateWordPieces : text => encoder.Tokenizer.CountTokens(text),
+    };
 
     /// <summary>Loom's own docs/ pages, bundled in this assembly and unpacked once per build into the cache directory.</summary>
     public static string BundledDocs()

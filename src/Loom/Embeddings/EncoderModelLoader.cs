@@ -2,11 +2,12 @@ using System.Text.Json;
 using Loom.Formats;
 using Loom.Models;
 using Loom.Models.Bert;
+using Loom.Tokenization;
 using Microsoft.ML.Tokenizers;
 
 namespace Loom.Embeddings;
 
-/// <summary>Finds an encoder, its tokenizer and its sentence-embedding conventions from a name, a file or a folder.</summary>
+/// <summary>Finds an encoder (packaged, ONNX, or Hugging Face config.json + model.safetensors), its tokenizer and its sentence-embedding conventions from a name, a file or a folder.</summary>
 internal static class EncoderModelLoader
 {
     internal sealed record Loaded(BertModel Model, Tokenizer Tokenizer, PoolingMode Pooling, int? MaxLength, string Id);
@@ -36,7 +37,8 @@ internal static class EncoderModelLoader
         {
             var onnx = new[] { "model.onnx", Path.Combine("onnx", "model.onnx") }.Select(f => Path.Combine(model, f)).FirstOrDefault(File.Exists);
             if (onnx is not null) return FromFolder(model, BertModel.FromOnnx(onnx));
-            throw new ModelFormatException(model, "the folder holds no model.onnx (Hugging Face safetensors folders are not supported yet)");
+            if (File.Exists(Path.Combine(model, "config.json"))) return FromFolder(model, BertModel.FromHuggingFace(model));
+            throw new ModelFormatException(model, "the folder holds neither model.onnx nor a Hugging Face config.json + model.safetensors");
         }
         throw new FileNotFoundException($"'{model}' is neither a default model ({string.Join(", ", DefaultModels.Names)}), an .onnx file nor a folder", model);
     }
@@ -48,7 +50,25 @@ internal static class EncoderModelLoader
         return new Loaded(model, CreateTokenizer(vocab), ReadPooling(folder), ReadMaxLength(folder), Path.GetFileName(Path.GetFullPath(folder)));
     }
 
-    private static Tokenizer CreateTokenizer(string vocab) => BertTokenizer.Create(vocab, new BertOptions { LowerCaseBeforeTokenization = true });
+    // HF-exact WordPiece; both packaged models are uncased. A folder's tokenizer_config.json may say otherwise.
+    private static Tokenizer CreateTokenizer(string vocab)
+    {
+        bool lowerCase = true;
+        var config = Path.Combine(Path.GetDirectoryName(vocab)!, "tokenizer_config.json");
+        if (File.Exists(config))
+        {
+            try
+            {
+                using var json = JsonDocument.Parse(File.ReadAllText(config));
+                if (json.RootElement.TryGetProperty("do_lower_case", out var v) && v.ValueKind is JsonValueKind.False) lowerCase = false;
+            }
+            catch (JsonException e)
+            {
+                throw new ModelFormatException(config, "not valid JSON", e);
+            }
+        }
+        return BertWordPieceTokenizer.FromVocabFile(vocab, new BertTokenizerOptions { LowerCase = lowerCase });
+    }
 
     // sentence-transformers folders describe pooling in 1_Pooling/config.json.
     private static PoolingMode ReadPooling(string folder)

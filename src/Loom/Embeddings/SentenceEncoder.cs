@@ -38,7 +38,8 @@ public sealed class SentenceEncoder : IEmbeddingGenerator<string, Embedding<floa
     public static SentenceEncoder Create(string model = "minilm", SentenceEncoderOptions? options = null)
     {
         var loaded = EncoderModelLoader.Load(model);
-        return new SentenceEncoder(loaded.Model, loaded.Tokenizer, options, loaded.Pooling, loaded.MaxLength, loaded.Id);
+        var bert = options?.WeightType is { } type ? loaded.Model.Quantize(type) : loaded.Model;
+        return new SentenceEncoder(bert, loaded.Tokenizer, options, loaded.Pooling, loaded.MaxLength, loaded.Id);
     }
 
     public BertModel Model { get; }

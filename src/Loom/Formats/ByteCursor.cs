@@ -34,12 +34,13 @@ internal sealed class ByteCursor(ModelBytes bytes)
     public float ReadSingle(string what) => BinaryPrimitives.ReadSingleLittleEndian(Take(4, what));
     public double ReadDouble(string what) => BinaryPrimitives.ReadDoubleLittleEndian(Take(8, what));
 
-    /// <summary>Reads <paramref name="length"/> bytes of strict UTF-8 (the length is checked against the file first).</summary>
-    public string ReadUtf8(ulong length, string what)
+    /// <summary>Reads <paramref name="length"/> bytes of strict UTF-8 (the length is checked against the file first);
+    /// problems are reported at <paramref name="lengthAt"/>, where the length was stored.</summary>
+    public string ReadUtf8(ulong length, string what, long lengthAt)
     {
         long start = Position;
-        if (length > (ulong)Remaining) throw Error($"{what} claims {length} bytes but only {Remaining} remain");
-        if (length > int.MaxValue) throw Error($"{what} of {length} bytes is longer than Loom accepts");
+        if (length > (ulong)Remaining) throw Error(lengthAt, $"{what} claims {length} bytes but only {Remaining} remain");
+        if (length > int.MaxValue) throw Error(lengthAt, $"{what} of {length} bytes is longer than Loom accepts");
         try
         {
             return StrictUtf8.GetString(Take((int)length, what));
@@ -50,12 +51,13 @@ internal sealed class ByteCursor(ModelBytes bytes)
         }
     }
 
-    /// <summary>Copies <paramref name="count"/> elements of <paramref name="size"/> bytes each, after checking they fit.</summary>
-    public ReadOnlySpan<byte> TakeElements(ulong count, int size, string what)
+    /// <summary>Takes <paramref name="count"/> elements of <paramref name="size"/> bytes each, after checking they fit;
+    /// problems are reported at <paramref name="countAt"/>, where the count was stored.</summary>
+    public ReadOnlySpan<byte> TakeElements(ulong count, int size, string what, long countAt)
     {
         if (count > (ulong)Remaining / (ulong)size)
-            throw Error($"{what} claims {count} elements of {size} bytes but only {Remaining} bytes remain");
-        if (count * (ulong)size > int.MaxValue) throw Error($"{what} of {count} elements is larger than Loom accepts");
+            throw Error(countAt, $"{what} claims {count} elements of {size} bytes but only {Remaining} bytes remain");
+        if (count * (ulong)size > int.MaxValue) throw Error(countAt, $"{what} of {count} elements is larger than Loom accepts");
         return Take((int)(count * (ulong)size), what);
     }
 }

@@ -64,6 +64,7 @@ internal static class GgufParser
         {
             long at = cursor.Position;
             string name = ReadString(cursor, "a tensor name");
+            if (name.Length == 0) throw cursor.Error(at, "a tensor name is empty");
             if (!names.Add(name)) throw cursor.Error(at, $"tensor '{name}' appears twice");
             long dimsAt = cursor.Position;
             uint rank = cursor.ReadUInt32($"the rank of '{name}'");
@@ -134,8 +135,9 @@ internal static class GgufParser
 
     private static string ReadString(ByteCursor cursor, string what)
     {
+        long at = cursor.Position;
         ulong length = cursor.ReadUInt64($"the length of {what}");
-        return cursor.ReadUtf8(length, what);
+        return cursor.ReadUtf8(length, what, at);
     }
 
     private static GgufValueType ReadType(ByteCursor cursor, string what)
@@ -174,22 +176,23 @@ internal static class GgufParser
         long at = cursor.Position;
         if (depth >= MaxArrayNesting) throw cursor.Error(at, $"'{key}' nests arrays deeper than {MaxArrayNesting} levels");
         var elementType = ReadType(cursor, $"the element type of '{key}'");
+        long countAt = cursor.Position;
         ulong count = cursor.ReadUInt64($"the length of '{key}'");
         string what = $"the array '{key}'";
         switch (elementType)
         {
-            case GgufValueType.UInt8: return GgufValue.Array(cursor.TakeElements(count, 1, what).ToArray());
-            case GgufValueType.Int8: return GgufValue.Array(Elements<sbyte>(cursor, count, what));
-            case GgufValueType.UInt16: return GgufValue.Array(Elements<ushort>(cursor, count, what));
-            case GgufValueType.Int16: return GgufValue.Array(Elements<short>(cursor, count, what));
-            case GgufValueType.UInt32: return GgufValue.Array(Elements<uint>(cursor, count, what));
-            case GgufValueType.Int32: return GgufValue.Array(Elements<int>(cursor, count, what));
-            case GgufValueType.Float32: return GgufValue.Array(Elements<float>(cursor, count, what));
-            case GgufValueType.UInt64: return GgufValue.Array(Elements<ulong>(cursor, count, what));
-            case GgufValueType.Int64: return GgufValue.Array(Elements<long>(cursor, count, what));
-            case GgufValueType.Float64: return GgufValue.Array(Elements<double>(cursor, count, what));
+            case GgufValueType.UInt8: return GgufValue.Array(cursor.TakeElements(count, 1, what, countAt).ToArray());
+            case GgufValueType.Int8: return GgufValue.Array(Elements<sbyte>(cursor, count, what, countAt));
+            case GgufValueType.UInt16: return GgufValue.Array(Elements<ushort>(cursor, count, what, countAt));
+            case GgufValueType.Int16: return GgufValue.Array(Elements<short>(cursor, count, what, countAt));
+            case GgufValueType.UInt32: return GgufValue.Array(Elements<uint>(cursor, count, what, countAt));
+            case GgufValueType.Int32: return GgufValue.Array(Elements<int>(cursor, count, what, countAt));
+            case GgufValueType.Float32: return GgufValue.Array(Elements<float>(cursor, count, what, countAt));
+            case GgufValueType.UInt64: return GgufValue.Array(Elements<ulong>(cursor, count, what, countAt));
+            case GgufValueType.Int64: return GgufValue.Array(Elements<long>(cursor, count, what, countAt));
+            case GgufValueType.Float64: return GgufValue.Array(Elements<double>(cursor, count, what, countAt));
             case GgufValueType.Bool:
-                var raw = cursor.TakeElements(count, 1, what);
+                var raw = cursor.TakeElements(count, 1, what, countAt);
                 int bad = raw.IndexOfAnyExceptInRange((byte)0, (byte)1);
                 if (bad >= 0) throw cursor.Error(cursor.Position - raw.Length + bad, $"{what} holds {raw[bad]}, not a bool (0 or 1)");
                 var bools = new bool[raw.Length];
@@ -197,19 +200,19 @@ internal static class GgufParser
                 return GgufValue.Array(bools);
             case GgufValueType.String:
                 // Each string needs at least its 8-byte length.
-                if (count > (ulong)cursor.Remaining / 8) throw cursor.Error(at, $"{what} claims {count} strings but only {cursor.Remaining} bytes remain");
+                if (count > (ulong)cursor.Remaining / 8) throw cursor.Error(countAt, $"{what} claims {count} strings but only {cursor.Remaining} bytes remain");
                 var strings = new string[count];
                 for (ulong i = 0; i < count; i++) strings[i] = ReadString(cursor, $"element {i} of {what}");
                 return GgufValue.Array(strings);
             default:
                 // Each nested array needs at least its 4-byte type and 8-byte length.
-                if (count > (ulong)cursor.Remaining / 12) throw cursor.Error(at, $"{what} claims {count} arrays but only {cursor.Remaining} bytes remain");
+                if (count > (ulong)cursor.Remaining / 12) throw cursor.Error(countAt, $"{what} claims {count} arrays but only {cursor.Remaining} bytes remain");
                 var arrays = new GgufValue[count];
                 for (ulong i = 0; i < count; i++) arrays[i] = ReadArray(cursor, key, depth + 1);
                 return GgufValue.FromArray(GgufValueType.Array, arrays);
         }
     }
 
-    private static T[] Elements<T>(ByteCursor cursor, ulong count, string what) where T : unmanaged =>
-        MemoryMarshal.Cast<byte, T>(cursor.TakeElements(count, System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), what)).ToArray();
+    private static T[] Elements<T>(ByteCursor cursor, ulong count, string what, long countAt) where T : unmanaged =>
+        MemoryMarshal.Cast<byte, T>(cursor.TakeElements(count, System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), what, countAt)).ToArray();
 }

@@ -86,10 +86,12 @@ public sealed class GgufWriter
     public GgufWriter AddTensor(string name, ReadOnlySpan<float> values, params ReadOnlySpan<long> dimensions) =>
         AddTensor(name, GgmlType.F32, dimensions, MemoryMarshal.AsBytes(values).ToArray());
 
-    /// <summary>Writes the file atomically: through a temporary file in the same folder, renamed into place.</summary>
-    public void Write(string path) => AtomicFile.Write(path, Write);
+    /// <summary>Writes the file atomically: through a temporary file in the same folder, renamed into place
+    /// (a cancelled or failed write leaves any existing file untouched).</summary>
+    public void Write(string path, CancellationToken cancellationToken = default) =>
+        AtomicFile.Write(path, stream => Write(stream, cancellationToken));
 
-    public void Write(Stream stream)
+    public void Write(Stream stream, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
         var output = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
@@ -126,6 +128,7 @@ public sealed class GgufWriter
         if (_tensors.Count > 0) Pad(output, ref written);
         for (int i = 0; i < _tensors.Count; i++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             output.Write(_tensors[i].Data.Span);
             written += _tensors[i].Data.Length;
             if (i + 1 < _tensors.Count) Pad(output, ref written);

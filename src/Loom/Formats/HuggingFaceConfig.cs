@@ -52,37 +52,35 @@ public sealed record HuggingFaceConfig
 
     private static HuggingFaceConfig FromDocument(JsonDocument document, string? path)
     {
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object) throw new ModelFormatException(path, "config.json is not a JSON object");
+        var read = new Fields(root, path);
+        return new HuggingFaceConfig
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) throw new ModelFormatException(path, "config.json is not a JSON object");
-            var read = new Fields(root, path);
-            return new HuggingFaceConfig
-            {
-                ModelType = read.String("model_type"),
-                Architectures = read.Strings("architectures"),
-                HiddenSize = read.Int("hidden_size", "n_embd", "d_model"),
-                NumHiddenLayers = read.Int("num_hidden_layers", "n_layer"),
-                NumAttentionHeads = read.Int("num_attention_heads", "n_head"),
-                NumKeyValueHeads = read.Int("num_key_value_heads"),
-                HeadDim = read.Int("head_dim"),
-                IntermediateSize = read.Int("intermediate_size", "n_inner"),
-                VocabSize = read.Int("vocab_size"),
-                MaxPositionEmbeddings = read.Int("max_position_embeddings", "n_positions"),
-                TypeVocabSize = read.Int("type_vocab_size"),
-                RopeTheta = read.Number("rope_theta"),
-                RopeScaling = read.Scaling("rope_scaling"),
-                RmsNormEps = read.Number("rms_norm_eps"),
-                LayerNormEps = read.Number("layer_norm_eps", "layer_norm_epsilon"),
-                HiddenAct = read.String("hidden_act", "activation_function"),
-                TieWordEmbeddings = read.Bool("tie_word_embeddings"),
-                SlidingWindow = read.Int("sliding_window"),
-                BosTokenId = read.Int("bos_token_id"),
-                EosTokenIds = read.Ints("eos_token_id"),
-                PadTokenId = read.Int("pad_token_id"),
-                TorchDtype = read.String("torch_dtype", "dtype"),
-                Json = root.Clone(),
-            };
-        }
+            ModelType = read.String("model_type"),
+            Architectures = read.Strings("architectures"),
+            HiddenSize = read.Int("hidden_size", "n_embd", "d_model"),
+            NumHiddenLayers = read.Int("num_hidden_layers", "n_layer"),
+            NumAttentionHeads = read.Int("num_attention_heads", "n_head"),
+            NumKeyValueHeads = read.Int("num_key_value_heads"),
+            HeadDim = read.Int("head_dim"),
+            IntermediateSize = read.Int("intermediate_size", "n_inner"),
+            VocabSize = read.Int("vocab_size"),
+            MaxPositionEmbeddings = read.Int("max_position_embeddings", "n_positions"),
+            TypeVocabSize = read.Int("type_vocab_size"),
+            RopeTheta = read.Number("rope_theta"),
+            RopeScaling = read.Scaling("rope_scaling"),
+            RmsNormEps = read.Number("rms_norm_eps"),
+            LayerNormEps = read.Number("layer_norm_eps", "layer_norm_epsilon"),
+            HiddenAct = read.String("hidden_act", "activation_function"),
+            TieWordEmbeddings = read.Bool("tie_word_embeddings"),
+            SlidingWindow = read.Int("sliding_window"),
+            BosTokenId = read.Int("bos_token_id"),
+            EosTokenIds = read.Ints("eos_token_id"),
+            PadTokenId = read.Int("pad_token_id"),
+            TorchDtype = read.String("torch_dtype", "dtype"),
+            Json = root.Clone(),
+        };
     }
 
     /// <summary>Reads optional fields; a present field of the wrong type is a <see cref="ModelFormatException"/>. Null counts as absent.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Loom.Formats;
 
@@ -24,6 +25,8 @@ internal static class JsonFile
 
     public static JsonDocument Parse(ReadOnlyMemory<byte> json, string? path)
     {
+        // JsonDocument checks UTF-8 only when a string is read; check it all first so a bad byte is a format error.
+        if (!Utf8.IsValid(json.Span)) throw new ModelFormatException(path, "not valid UTF-8");
         try
         {
             return JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });

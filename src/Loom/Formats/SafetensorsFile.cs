@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Unicode;
 using Loom.Tensors;
 
 namespace Loom.Formats;
@@ -120,6 +121,8 @@ public sealed class SafetensorsFile : IDisposable
         long dataLength = bytes.Length - dataOffset;
         var header = bytes.Span(8, (int)headerLength);
         if (header.Length == 0 || header[0] != (byte)'{') throw new ModelFormatException(path, 8, "the header is not a JSON object");
+        // JsonDocument checks UTF-8 only when a string is read; check it all first so a bad byte is a format error.
+        if (!Utf8.IsValid(header)) throw new ModelFormatException(path, 8, "the header is not valid UTF-8");
 
         JsonDocument document;
         try

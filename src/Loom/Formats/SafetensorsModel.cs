@@ -66,47 +66,45 @@ public sealed class SafetensorsModel : IDisposable
     private static SafetensorsModel OpenIndex(string indexPath)
     {
         using var document = JsonFile.Load(indexPath, SafetensorsFile.MaxHeaderLength);
-        {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
-                throw new ModelFormatException(indexPath, "the index has no weight_map object");
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (root.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object)
-                foreach (var entry in meta.EnumerateObject())
-                    metadata[entry.Name] = entry.Value.ValueKind == JsonValueKind.String ? entry.Value.GetString()! : entry.Value.GetRawText();
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
+            throw new ModelFormatException(indexPath, "the index has no weight_map object");
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (root.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object)
+            foreach (var entry in meta.EnumerateObject())
+                metadata[entry.Name] = entry.Value.ValueKind == JsonValueKind.String ? entry.Value.GetString()! : entry.Value.GetRawText();
 
-            string folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(indexPath))!;
-            var shards = new Dictionary<string, SafetensorsFile>(StringComparer.Ordinal);
-            var tensors = new List<(SafetensorsTensorInfo, SafetensorsFile)>();
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            try
+        string folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(indexPath))!;
+        var shards = new Dictionary<string, SafetensorsFile>(StringComparer.Ordinal);
+        var tensors = new List<(SafetensorsTensorInfo, SafetensorsFile)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var entry in map.EnumerateObject())
             {
-                foreach (var entry in map.EnumerateObject())
+                if (!seen.Add(entry.Name)) throw new ModelFormatException(indexPath, $"weight_map names '{entry.Name}' twice");
+                if (entry.Value.ValueKind != JsonValueKind.String) throw new ModelFormatException(indexPath, $"weight_map entry '{entry.Name}' is not a file name");
+                string shardName = entry.Value.GetString()!;
+                if (shardName.Length == 0 || shardName != System.IO.Path.GetFileName(shardName) || shardName is "." or "..")
+                    throw new ModelFormatException(indexPath, $"weight_map entry '{entry.Name}' points outside the folder: '{shardName}'");
+                if (!shards.TryGetValue(shardName, out var shard))
                 {
-                    if (!seen.Add(entry.Name)) throw new ModelFormatException(indexPath, $"weight_map names '{entry.Name}' twice");
-                    if (entry.Value.ValueKind != JsonValueKind.String) throw new ModelFormatException(indexPath, $"weight_map entry '{entry.Name}' is not a file name");
-                    string shardName = entry.Value.GetString()!;
-                    if (shardName.Length == 0 || shardName != System.IO.Path.GetFileName(shardName) || shardName is "." or "..")
-                        throw new ModelFormatException(indexPath, $"weight_map entry '{entry.Name}' points outside the folder: '{shardName}'");
-                    if (!shards.TryGetValue(shardName, out var shard))
-                    {
-                        string shardPath = System.IO.Path.Combine(folder, shardName);
-                        if (!File.Exists(shardPath)) throw new ModelFormatException(indexPath, $"shard '{shardName}' does not exist");
-                        shard = SafetensorsFile.Open(shardPath);
-                        shards.Add(shardName, shard);
-                    }
-                    if (!shard.TryGetTensor(entry.Name, out var tensor))
-                        throw new ModelFormatException(shard.Path, $"tensor '{entry.Name}', which the index places here, is not in the shard");
-                    tensors.Add((tensor, shard));
+                    string shardPath = System.IO.Path.Combine(folder, shardName);
+                    if (!File.Exists(shardPath)) throw new ModelFormatException(indexPath, $"shard '{shardName}' does not exist");
+                    shard = SafetensorsFile.Open(shardPath);
+                    shards.Add(shardName, shard);
                 }
+                if (!shard.TryGetTensor(entry.Name, out var tensor))
+                    throw new ModelFormatException(shard.Path, $"tensor '{entry.Name}', which the index places here, is not in the shard");
+                tensors.Add((tensor, shard));
             }
-            catch
-            {
-                foreach (var shard in shards.Values) shard.Dispose();
-                throw;
-            }
-            return new SafetensorsModel(indexPath, shards.Values.ToList(), tensors, metadata);
         }
+        catch
+        {
+            foreach (var shard in shards.Values) shard.Dispose();
+            throw;
+        }
+        return new SafetensorsModel(indexPath, shards.Values.ToList(), tensors, metadata);
     }
 
     public bool TryGetTensor(string name, [NotNullWhen(true)] out SafetensorsTensorInfo? tensor)

@@ -48,10 +48,12 @@ public sealed class SafetensorsWriter
     public SafetensorsWriter AddTensor(string name, ReadOnlySpan<long> values, params ReadOnlySpan<long> shape) =>
         AddTensor(name, SafetensorsDType.I64, shape, MemoryMarshal.AsBytes(values).ToArray());
 
-    /// <summary>Writes the file atomically: through a temporary file in the same folder, renamed into place.</summary>
-    public void Write(string path) => AtomicFile.Write(path, Write);
+    /// <summary>Writes the file atomically: through a temporary file in the same folder, renamed into place
+    /// (a cancelled or failed write leaves any existing file untouched).</summary>
+    public void Write(string path, CancellationToken cancellationToken = default) =>
+        AtomicFile.Write(path, stream => Write(stream, cancellationToken));
 
-    public void Write(Stream stream)
+    public void Write(Stream stream, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
         var header = new MemoryStream();
@@ -88,7 +90,11 @@ public sealed class SafetensorsWriter
         stream.Write(length);
         header.Position = 0;
         header.CopyTo(stream);
-        foreach (var t in _tensors) stream.Write(t.Data.Span);
+        foreach (var t in _tensors)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            stream.Write(t.Data.Span);
+        }
         stream.Flush();
     }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -8,12 +10,11 @@ namespace Loom.Tensors;
 /// a range of output columns and, for each slice of KC along k, decodes its weight rows into panels of NR columns
 /// (this is where quantized blocks are dequantised — KC is a multiple of every block size), then a micro-kernel
 /// accumulates an MR × NR tile of y in registers: 12 × 32 on AVX-512, 6 × 16 on AVX2, 4 × 4 scalar.
+/// Each output is one FMA chain per KC slice, the slices added in order, whatever its tile, the thread count or the
+/// other rows: a row's result does not depend on the batch it is in.
 /// </summary>
 internal static unsafe class Gemm
 {
-    /// <summary>From this many rows of x on, packing pays for itself.</summary>
-    public const int MinRows = 8;
-
     private const int KC = 256;
     private const int MaxPanelsPerTask = 8;
 
@@ -26,18 +27,32 @@ internal static unsafe class Gemm
 
     public static void Run(float* x, int m, WeightMatrix w, byte* wp, float* y, int threads, KernelPath path)
     {
-        int n = w.Rows, k = w.Cols;
+        int k = w.Cols;
         (int mr, int nr) = Tile(path);
         int mPanels = (m + mr - 1) / mr, mPad = mPanels * mr;
-        var packedX = GC.AllocateUninitializedArray<float>(checked(mPad * k), pinned: true);
-        fixed (float* a = packedX) PackX(x, m, k, mr, mPad, a);
+        // Packed x lives outside the GC heap: large, short-lived, and only ever touched through pointers.
+        float* packedX = (float*)NativeMemory.AlignedAlloc(checked((nuint)mPad * (nuint)k * sizeof(float)), 64);
+        try
+        {
+            PackX(x, m, k, mr, mPad, packedX);
+            Multiply(packedX, m, mPad, w, wp, y, threads, path, mr, nr);
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(packedX);
+        }
+    }
 
+    private static void Multiply(float* packedX, int m, int mPad, WeightMatrix w, byte* wp, float* y, int threads, KernelPath path, int mr, int nr)
+    {
+        int n = w.Rows, k = w.Cols;
+        int mPanels = mPad / mr;
         int nPanels = (n + nr - 1) / nr;
         int panelsPerTask = Math.Clamp((nPanels + 2 * threads - 1) / (2 * threads), 1, MaxPanelsPerTask);
         int tasks = (nPanels + panelsPerTask - 1) / panelsPerTask;
         int blockSize = GgmlTypes.BlockSize(w.Type), blockBytes = GgmlTypes.BlockBytes(w.Type);
-        nint xa = (nint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref packedX[0]), ya = (nint)y, wa = (nint)wp;
-        MatMul.For(tasks, threads, t =>
+        nint xa = (nint)packedX, ya = (nint)y, wa = (nint)wp;
+        MatMul.For(tasks, threads, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (t) =>
         {
             float* a = (float*)xa, c = (float*)ya;
             byte* ws = (byte*)wa;
@@ -63,7 +78,7 @@ internal static unsafe class Gemm
                         float* seg = (float*)src;
                         if (w.Type != GgmlType.F32)
                         {
-                            Quantization.DequantizeBlocks(w.Type, new ReadOnlySpan<byte>(src, (int)bytes), new Span<float>(row, kc));
+                            Quantization.DequantizeBlocks(w.Type, new ReadOnlySpan<byte>(src, (int)bytes), new Span<float>(row, kc), path);
                             seg = row;
                         }
                         for (int p = 0; p < kc; p++) panel[p * nr + jj] = seg[p];
@@ -88,11 +103,11 @@ internal static unsafe class Gemm
                 }
             }
         });
-        GC.KeepAlive(packedX); // only raw pointers to it were used above
     }
 
     /// <summary>Packs x [m × k] into, for each KC slice, panels of <paramref name="mr"/> rows stored column by column
     /// (rows past m are zero).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackX(float* x, int m, int k, int mr, int mPad, float* a)
     {
         for (int k0 = 0; k0 < k; k0 += KC)
@@ -128,6 +143,7 @@ internal static unsafe class Gemm
                 c[(long)r * ldc + j] = accumulate ? c[(long)r * ldc + j] + t[r * ldt + j] : t[r * ldt + j];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void KernelScalar(float* a, float* b, int kc, float* c, int ldc, int rows, int cols, bool accumulate)
     {
         float* t = stackalloc float[16];
@@ -143,6 +159,7 @@ internal static unsafe class Gemm
         Scatter(t, 4, rows, cols, c, ldc, accumulate);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel512(float* a, float* b, int kc, float* c, int ldc, int rows, int cols, bool accumulate)
     {
         Vector512<float> c0_0 = default, c0_1 = default;
@@ -232,6 +249,7 @@ internal static unsafe class Gemm
         if (!full) Scatter(t, 32, rows, cols, c, ldc, accumulate);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel256(float* a, float* b, int kc, float* c, int ldc, int rows, int cols, bool accumulate)
     {
         Vector256<float> c0_0 = default, c0_1 = default;

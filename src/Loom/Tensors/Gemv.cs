@@ -1,40 +1,49 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace Loom.Tensors;
 
 /// <summary>
-/// MatMul for a few rows of x: each weight row is decoded once (f32 rows are read in place) and dotted with every
-/// row of x. Threads take contiguous ranges of weight rows, so W streams through memory once.
+/// MatMul for a single row of x (token-by-token decoding): threads take contiguous ranges of weight rows, so W streams
+/// through memory once. F32 rows are read in place; F16 / Q8_0 / Q4_0 rows are decoded in registers inside the dot
+/// product (<see cref="GemvQuantized"/>); other types are decoded a row at a time into a per-thread buffer.
 /// </summary>
 internal static unsafe class Gemv
 {
-    public static void Run(float* x, int m, WeightMatrix w, byte* wp, float* y, int threads, KernelPath path)
+    public static void Run(float* x, WeightMatrix w, byte* wp, float* y, int threads, KernelPath path)
     {
         int n = w.Rows, k = w.Cols, rowBytes = w.RowBytes;
         var type = w.Type;
         int tasks = Math.Min(n, threads * 4);
         int perTask = (n + tasks - 1) / tasks;
+        bool fused = k % 32 == 0 && GemvQuantized.Handles(type, path);
         nint xa = (nint)x, ya = (nint)y, wa = (nint)wp;
-        MatMul.For(tasks, threads, t =>
+        MatMul.For(tasks, threads, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (t) =>
         {
             float* xs = (float*)xa, ys = (float*)ya;
             byte* ws = (byte*)wa;
-            float* row = type == GgmlType.F32 ? null : MatMul.Scratch(k);
+            float* row = type == GgmlType.F32 || fused ? null : MatMul.Scratch(k);
             int end = Math.Min(n, (t + 1) * perTask);
             for (int j = t * perTask; j < end; j++)
             {
-                float* r = (float*)(ws + (long)j * rowBytes);
+                byte* r = ws + (long)j * rowBytes;
+                if (fused)
+                {
+                    ys[j] = GemvQuantized.Dot(type, xs, r, k / 32, path);
+                    continue;
+                }
                 if (type != GgmlType.F32)
                 {
-                    Quantization.DequantizeBlocks(type, new ReadOnlySpan<byte>(r, rowBytes), new Span<float>(row, k));
-                    r = row;
+                    Quantization.DequantizeBlocks(type, new ReadOnlySpan<byte>(r, rowBytes), new Span<float>(row, k), path);
+                    r = (byte*)row;
                 }
-                for (int i = 0; i < m; i++) ys[(long)i * n + j] = Dot(xs + (long)i * k, r, k, path);
+                ys[j] = Dot(xs, (float*)r, k, path);
             }
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(float* a, float* b, int k, KernelPath path)
     {
         int i = 0;

@@ -61,7 +61,7 @@ public static class GgmlTypes
         GgmlType.Q5_0 => 2 + 4 + 16,
         GgmlType.Q5_1 => 2 + 2 + 4 + 16,
         GgmlType.Q8_0 => 2 + 32,
-        GgmlType.Q8_1 => 4 + 4 + 32,
+        GgmlType.Q8_1 => 2 + 2 + 32, // f16 d and f16 s (ggml's block_q8_1 is 36 bytes)
         GgmlType.Q2_K => 256 / 16 + 256 / 4 + 2 + 2,
         GgmlType.Q3_K => 256 / 8 + 256 / 4 + 12 + 2,
         GgmlType.Q4_K => 2 + 2 + 12 + 256 / 2,

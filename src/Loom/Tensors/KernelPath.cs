@@ -17,22 +17,25 @@ public enum KernelPath
 /// <summary>Chooses the best <see cref="KernelPath"/> the CPU offers, once, at start-up.</summary>
 public static class Kernels
 {
-    private static KernelPath current = Best;
+    // A forced path is scoped to the forcing test's execution context (it flows into the kernels' worker tasks),
+    // so tests running in parallel keep the best path.
+    private static readonly AsyncLocal<KernelPath?> forced = new();
 
     /// <summary>The best path this CPU supports.</summary>
-    public static KernelPath Best =>
+    public static KernelPath Best { get; } =
         Avx512F.IsSupported && Avx512BW.IsSupported && Vector512.IsHardwareAccelerated ? KernelPath.Avx512
         : Avx2.IsSupported && Fma.IsSupported ? KernelPath.Avx2
         : KernelPath.Scalar;
 
     /// <summary>The path the kernels use now (the best one unless a test forced another).</summary>
-    public static KernelPath Path => current;
+    public static KernelPath Path => forced.Value ?? Best;
 
-    /// <summary>Forces a path (tests use this to exercise every path); refuses one the CPU cannot run.</summary>
-    internal static void Force(KernelPath path)
+    /// <summary>Forces a path in the current execution context (tests use this to exercise every path);
+    /// refuses one the CPU cannot run; <c>null</c> returns to the best path.</summary>
+    internal static void Force(KernelPath? path)
     {
         if (path > Best) throw new PlatformNotSupportedException($"this CPU cannot run the {path} kernels (best: {Best})");
-        current = path;
+        forced.Value = path;
     }
 
     /// <summary>True when the CPU can run <paramref name="path"/>.</summary>

@@ -6,8 +6,9 @@ namespace Loom.Tensors;
 /// y[m × n] = x[m × k] · Wᵀ (+ bias), with W [n × k] in its file type — the layout of a linear layer.
 /// Quantized and 16-bit weights are decoded on the fly, a block at a time, inside the kernel; nothing is expanded
 /// to f32 up front. Work is split over the output columns; the SIMD path is <see cref="Kernels.Path"/>.
-/// A few rows of x (m &lt; 8: token-by-token decoding) take a dot-product path that streams W once;
-/// more rows take a packed, register-blocked GEMM.
+/// A single row of x (token-by-token decoding) takes a dot-product path that streams W once; more rows take a packed,
+/// register-blocked GEMM whose result for a row does not depend on the other rows (batching is bit-exact), nor on the
+/// thread count. The two paths agree to f32 rounding, not bit for bit.
 /// </summary>
 public static unsafe class MatMul
 {
@@ -37,7 +38,7 @@ public static unsafe class MatMul
         fixed (float* py = y)
         {
             var path = Kernels.Path;
-            if (m < Gemm.MinRows) Gemv.Run(px, m, w, (byte*)pin.Pointer, py, threads, path);
+            if (m == 1) Gemv.Run(px, w, (byte*)pin.Pointer, py, threads, path);
             else Gemm.Run(px, m, w, (byte*)pin.Pointer, py, threads, path);
         }
         if (!bias.IsEmpty)

@@ -1,5 +1,5 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
-using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -19,6 +19,18 @@ public static partial class Quantization
         for (int i = 0; i < x.Length; i++) BinaryPrimitives.WriteUInt16LittleEndian(y[(2 * i)..], ToBFloat16(x[i]));
     }
 
+    /// <summary>f16 bits → f32, inlined (the framework's Half conversion is a call, which spills a kernel's vector registers).
+    /// Shifting sign-less f16 bits into f32 position and scaling by 2^112 rebias normals and subnormals alike;
+    /// Inf and NaN get the all-ones exponent back.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float HalfToSingle(ushort h)
+    {
+        uint magnitude = h & 0x7fffu;
+        uint bits = BitConverter.SingleToUInt32Bits(BitConverter.UInt32BitsToSingle(magnitude << 13) * 5.192296858534828e33f);
+        if (magnitude >= 0x7c00) bits |= 0x7f800000;
+        return BitConverter.UInt32BitsToSingle(bits | (uint)(h & 0x8000) << 16);
+    }
+
     /// <summary>f32 → bf16 with round-to-nearest-even; NaN stays a (quiet) NaN.</summary>
     internal static ushort ToBFloat16(float value)
     {
@@ -27,15 +39,45 @@ public static partial class Quantization
         return (ushort)((bits + 0x7fff + ((bits >> 16) & 1)) >> 16);
     }
 
-    private static void DequantizeF16(ReadOnlySpan<byte> x, Span<float> y, KernelPath path)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void DequantizeF16(ReadOnlySpan<byte> x, Span<float> y, KernelPath path)
     {
-        var halves = MemoryMarshal.Cast<byte, Half>(x);
-        if (path == KernelPath.Scalar)
-            for (int i = 0; i < y.Length; i++) y[i] = (float)halves[i];
-        else
-            TensorPrimitives.ConvertToSingle(halves, y);
+        fixed (byte* src = x)
+        fixed (float* dst = y)
+        {
+            var s = (ushort*)src;
+            int i = 0, n = y.Length;
+            if (path == KernelPath.Avx512)
+                for (; i + 16 <= n; i += 16) HalfToSingle(Vector256.Load(s + i)).Store(dst + i);
+            else if (path == KernelPath.Avx2)
+                for (; i + 8 <= n; i += 8) HalfToSingle(Vector128.Load(s + i)).Store(dst + i);
+            for (; i < n; i++) dst[i] = HalfToSingle(s[i]);
+        }
     }
 
+    /// <summary>16 f16 values → f32, as <see cref="HalfToSingle(ushort)"/> does one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> HalfToSingle(Vector256<ushort> h)
+    {
+        var bits = Avx512F.ConvertToVector512UInt32(h);
+        var magnitude = bits & Vector512.Create(0x7fffu);
+        var scaled = (Vector512.ShiftLeft(magnitude, 13).AsSingle() * Vector512.Create(5.192296858534828e33f)).AsUInt32();
+        var special = Vector512.GreaterThanOrEqual(magnitude, Vector512.Create(0x7c00u)) & Vector512.Create(0x7f800000u);
+        return (scaled | special | Vector512.ShiftLeft(bits & Vector512.Create(0x8000u), 16)).AsSingle();
+    }
+
+    /// <summary>8 f16 values → f32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> HalfToSingle(Vector128<ushort> h)
+    {
+        var bits = Avx2.ConvertToVector256Int32(h).AsUInt32();
+        var magnitude = bits & Vector256.Create(0x7fffu);
+        var scaled = (Vector256.ShiftLeft(magnitude, 13).AsSingle() * Vector256.Create(5.192296858534828e33f)).AsUInt32();
+        var special = Vector256.GreaterThanOrEqual(magnitude.AsInt32(), Vector256.Create(0x7c00)).AsUInt32() & Vector256.Create(0x7f800000u);
+        return (scaled | special | Vector256.ShiftLeft(bits & Vector256.Create(0x8000u), 16)).AsSingle();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void DequantizeBF16(ReadOnlySpan<byte> x, Span<float> y, KernelPath path)
     {
         fixed (byte* src = x)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 
 namespace Loom.Tensors;
@@ -95,6 +96,7 @@ public static partial class Quantization
 
     private static void DequantizeQ5_K(ReadOnlySpan<byte> x, Span<float> y) => DequantizeQ45_K(x, y, fiveBits: true);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DequantizeQ45_K(ReadOnlySpan<byte> x, Span<float> y, bool fiveBits)
     {
         int blockBytes = fiveBits ? 176 : 144;
@@ -166,6 +168,7 @@ public static partial class Quantization
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DequantizeQ6_K(ReadOnlySpan<byte> x, Span<float> y)
     {
         for (int b = 0; b < y.Length / SuperBlock; b++)
@@ -215,6 +218,7 @@ public static partial class Quantization
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DequantizeQ8_K(ReadOnlySpan<byte> x, Span<float> y)
     {
         for (int b = 0; b < y.Length / SuperBlock; b++)

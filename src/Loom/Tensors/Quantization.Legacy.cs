@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -126,6 +127,7 @@ public static partial class Quantization
         return (min, max);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void DequantizeQ4_0(ReadOnlySpan<byte> x, Span<float> y, KernelPath path)
     {
         fixed (byte* src = x)
@@ -136,7 +138,7 @@ public static partial class Quantization
             {
                 byte* blk = src + b * 18;
                 float* o = dst + b * 32;
-                float d = (float)*(Half*)blk;
+                float d = Quantization.HalfToSingle(*(ushort*)blk);
                 var qs = Vector128.Load(blk + 2);
                 var lo = qs & Vector128.Create((byte)15);
                 var hi = Vector128.ShiftRightLogical(qs, 4);
@@ -168,6 +170,7 @@ public static partial class Quantization
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DequantizeQ4_1(ReadOnlySpan<byte> x, Span<float> y)
     {
         for (int b = 0; b < y.Length / 32; b++)
@@ -183,6 +186,7 @@ public static partial class Quantization
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DequantizeQ5_0(ReadOnlySpan<byte> x, Span<float> y)
     {
         for (int b = 0; b < y.Length / 32; b++)
@@ -201,6 +205,7 @@ public static partial class Quantization
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DequantizeQ5_1(ReadOnlySpan<byte> x, Span<float> y)
     {
         for (int b = 0; b < y.Length / 32; b++)
@@ -219,6 +224,7 @@ public static partial class Quantization
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void DequantizeQ8_0(ReadOnlySpan<byte> x, Span<float> y, KernelPath path)
     {
         fixed (byte* src = x)
@@ -230,7 +236,7 @@ public static partial class Quantization
                 byte* blk = src + b * 34;
                 sbyte* qs = (sbyte*)(blk + 2);
                 float* o = dst + b * 32;
-                float d = (float)*(Half*)blk;
+                float d = Quantization.HalfToSingle(*(ushort*)blk);
                 if (path == KernelPath.Avx512)
                 {
                     var dv = Vector512.Create(d);

@@ -55,7 +55,7 @@ public static partial class Quantization
     public static void Dequantize(GgmlType type, ReadOnlySpan<byte> source, Span<float> destination)
     {
         CheckSizes(type, destination.Length, source.Length);
-        DequantizeBlocks(type, source, destination);
+        DequantizeBlocks(type, source, destination, Kernels.Path);
     }
 
     private static void CheckSizes(GgmlType type, int values, int bytes)
@@ -67,10 +67,10 @@ public static partial class Quantization
         if (expected != bytes) throw new ArgumentException($"{values} {type} values take {expected} bytes, not {bytes}");
     }
 
-    /// <summary>Decodes whole blocks without checking sizes (the caller has); vectorised on the current <see cref="Kernels.Path"/>.</summary>
-    internal static void DequantizeBlocks(GgmlType type, ReadOnlySpan<byte> source, Span<float> destination)
+    /// <summary>Decodes whole blocks without checking sizes (the caller has), vectorised on <paramref name="path"/>.</summary>
+    internal static void DequantizeBlocks(GgmlType type, ReadOnlySpan<byte> source, Span<float> destination, KernelPath path)
     {
-        var path = Kernels.Path;
+        if (DequantizeVectorised(type, source, destination, path)) return;
         switch (type)
         {
             case GgmlType.F32: source.CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(destination)); break;
@@ -90,7 +90,7 @@ public static partial class Quantization
     }
 
     private static float Half(ReadOnlySpan<byte> bytes, int offset) =>
-        (float)BitConverter.UInt16BitsToHalf(System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes[offset..]));
+        HalfToSingle(System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes[offset..]));
 
     private static void WriteHalf(Span<byte> bytes, int offset, float value) =>
         System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(bytes[offset..], BitConverter.HalfToUInt16Bits((Half)value));

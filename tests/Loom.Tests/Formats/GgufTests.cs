@@ -225,6 +225,13 @@ public class GgufTests
             Assert.Throws<IOException>(() => AtomicFile.Write(path, s => { s.WriteByte(1); throw new IOException("disk full"); }));
             Assert.Equal("old", File.ReadAllText(path));
             Assert.Single(Directory.GetFiles(dir));
+            var cancelled = new CancellationTokenSource();
+            cancelled.Cancel();
+            var writer = new GgufWriter().AddTensor("t", [1f], 1);
+            Assert.Throws<OperationCanceledException>(() => writer.Write(path, cancelled.Token));
+            Assert.Throws<OperationCanceledException>(() => new SafetensorsWriter().AddTensor("t", [1f], 1).Write(path, cancelled.Token));
+            Assert.Equal("old", File.ReadAllText(path));
+            Assert.Single(Directory.GetFiles(dir));
             new GgufWriter().AddMetadata("general.architecture", "x").Write(path);
             using var file = GgufFile.Open(path);
             Assert.Equal("x", file.Metadata.GetString("general.architecture"));

@@ -61,4 +61,11 @@ public class HuggingFaceConfigTests
         Assert.Contains(problem, e.Message);
         Assert.StartsWith("config.json", e.Message);
     }
+
+    [Fact]
+    public void InvalidUtf8IsRefused()
+    {
+        byte[] json = [.. "{\"model_type\": \"l"u8, 0xFF, .. "\"}"u8];
+        Assert.Contains("not valid UTF-8", Assert.Throws<ModelFormatException>(() => HuggingFaceConfig.Parse(json)).Message);
+    }
 }

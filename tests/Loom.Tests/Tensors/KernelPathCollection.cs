@@ -22,6 +22,6 @@ public sealed class KernelPathCollection
     {
         Kernels.Force(path);
         try { body(); }
-        finally { Kernels.Force(Kernels.Best); }
+        finally { Kernels.Force(null); }
     }
 }

@@ -25,7 +25,7 @@ public class MatMulTests
     public void MatchesFloat64Reference(KernelPath path, GgmlType type)
     {
         int block = GgmlTypes.BlockSize(type);
-        int[] ks = block == 1 ? [1, 7, 33, 4097] : block == 32 ? [32, 96, 544] : [256, 768];
+        int[] ks = block == 1 ? [1, 7, 33, 96, 4097] : block == 32 ? [32, 96, 544] : [256, 768];
         int[] ms = [1, 7, 8, 33];
         int[] ns = [1, 7, 33, 45];
         var rng = new Random(1234 + (int)type);
@@ -61,6 +61,29 @@ public class MatMulTests
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++) one[i * n + j] -= bias[j];
         AssertClose(x, wf, m, n, k, one, $"Q4_K with bias on {path}");
+    }
+
+    /// <summary>From two rows on, a row's result is bit-identical whatever batch it is multiplied in
+    /// (an encoder's embeddings do not depend on which sentences share the batch).</summary>
+    [Theory]
+    [MemberData(nameof(KernelPathCollection.Paths), MemberType = typeof(KernelPathCollection))]
+    public void RowsDoNotDependOnTheirBatch(KernelPath path)
+    {
+        var rng = new Random(21);
+        int m = 33, n = 70, k = 320;
+        foreach (var type in new[] { GgmlType.F32, GgmlType.Q4_0 })
+        {
+            var (w, _) = RandomWeights(rng, type, n, k);
+            var x = RandomValues(rng, m * k);
+            var all = new float[m * n];
+            KernelPathCollection.On(path, () => MatMul.Multiply(x, m, w, all));
+            foreach (var (start, rows) in new[] { (0, 2), (5, 7), (20, 13) })
+            {
+                var part = new float[rows * n];
+                KernelPathCollection.On(path, () => MatMul.Multiply(x.AsSpan(start * k, rows * k), rows, w, part, threads: 1));
+                Assert.Equal(all.AsSpan(start * n, rows * n).ToArray(), part);
+            }
+        }
     }
 
     [Fact]

@@ -105,6 +105,22 @@ public class QuantizationTests
         Assert.Equal(x, y);
     }
 
+    [Theory]
+    [MemberData(nameof(KernelPathCollection.Paths), MemberType = typeof(KernelPathCollection))]
+    public void F16DecodesEveryBitPatternAsTheFrameworkDoes(KernelPath path)
+    {
+        var bytes = new byte[2 * 65536];
+        for (int h = 0; h < 65536; h++) BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(2 * h), (ushort)h);
+        var actual = new float[65536];
+        KernelPathCollection.On(path, () => Quantization.Dequantize(GgmlType.F16, bytes, actual));
+        for (int h = 0; h < 65536; h++)
+        {
+            float expected = (float)BitConverter.UInt16BitsToHalf((ushort)h);
+            Assert.True(BitConverter.SingleToUInt32Bits(expected) == BitConverter.SingleToUInt32Bits(actual[h]) || float.IsNaN(expected) && float.IsNaN(actual[h]),
+                $"0x{h:x4}: {actual[h]} vs {expected}");
+        }
+    }
+
     [Fact]
     public void RefusesWrongSizes()
     {

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Loom.Formats;
 using Loom.Tensors;
 
@@ -34,6 +35,48 @@ public sealed class BertModel
         using var onnx = OnnxModel.Open(path);
         var source = new BertOnnxSource(onnx, path);
         return Build(source.Config, source);
+    }
+
+    /// <summary>Weight type of the linear layers (F32 as loaded; e.g. Q8_0 after <see cref="Quantize"/>).</summary>
+    public GgmlType LinearWeightType => _layers[0].QkvWeight.Type;
+
+    /// <summary>
+    /// A copy whose linear layers hold <paramref name="type"/> weights (e.g. Q8_0: int8 with one f32 scale per 32 weights,
+    /// a quarter of the memory), decoded inside the GEMM. Embeddings, biases and LayerNorm stay f32.
+    /// </summary>
+    public BertModel Quantize(GgmlType type)
+    {
+        if (!Quantization.IsSupported(type)) throw new NotSupportedException($"Loom cannot quantize to {type}");
+        int block = GgmlTypes.BlockSize(type);
+        if (Config.HiddenSize % block != 0 || Config.IntermediateSize % block != 0)
+            throw new NotSupportedException($"{type} needs rows in blocks of {block}; this model's layers are {Config.HiddenSize} and {Config.IntermediateSize} wide");
+        WeightMatrix Convert(WeightMatrix w)
+        {
+            var values = new float[(long)w.Rows * w.Cols];
+            Quantization.Dequantize(w.Type, w.Data.Span, values);
+            return new WeightMatrix(type, w.Rows, w.Cols, Quantization.Quantize(type, values));
+        }
+        var layers = _layers.Select(l => l with
+        {
+            QkvWeight = Convert(l.QkvWeight),
+            OutputWeight = Convert(l.OutputWeight),
+            IntermediateWeight = Convert(l.IntermediateWeight),
+            FfnOutputWeight = Convert(l.FfnOutputWeight),
+        }).ToArray();
+        return new BertModel(Config, _wordEmbeddings, _positionEmbeddings, _typeEmbeddings, _embeddingNormWeight, _embeddingNormBias, layers);
+    }
+
+    /// <summary>Loads a Hugging Face BERT folder: config.json and model.safetensors.</summary>
+    /// <exception cref="ModelFormatException">missing or malformed files, or not a BERT encoder</exception>
+    public static BertModel FromHuggingFace(string directory)
+    {
+        var configPath = Path.Combine(directory, "config.json");
+        var weightsPath = Path.Combine(directory, "model.safetensors");
+        if (!File.Exists(configPath)) throw new FileNotFoundException($"no config.json in {directory}", configPath);
+        if (!File.Exists(weightsPath)) throw new FileNotFoundException($"no model.safetensors in {directory}", weightsPath);
+        var config = BertSafetensorsSource.ReadConfig(HuggingFaceConfig.Load(configPath), configPath);
+        using var weights = SafetensorsFile.Open(weightsPath);
+        return Build(config, new BertSafetensorsSource(weights));
     }
 
     internal static BertModel Build(BertConfig config, IBertTensorSource source)
@@ -120,8 +163,8 @@ public sealed class BertModel
             for (int i = 0; i < ids.Length; i++)
             {
                 var row = scratch.AsSpan((workspace.Offset(s) + i) * d, d);
-                System.Numerics.Tensors.TensorPrimitives.Add(_wordEmbeddings.AsSpan(ids[i] * d, d), _positionEmbeddings.AsSpan(i * d, d), row);
-                System.Numerics.Tensors.TensorPrimitives.Add(row, _typeEmbeddings.AsSpan((types?[i] ?? 0) * d, d), row);
+                TensorPrimitives.Add(_wordEmbeddings.AsSpan(ids[i] * d, d), _positionEmbeddings.AsSpan(i * d, d), row);
+                TensorPrimitives.Add(row, _typeEmbeddings.AsSpan((types?[i] ?? 0) * d, d), row);
             }
         }
         Normalization.LayerNorm(scratch.AsSpan(0, rows * d), _embeddingNormWeight, _embeddingNormBias, c.LayerNormEps, hidden.AsSpan(0, rows * d));
@@ -153,20 +196,18 @@ public sealed class BertModel
         var scratch = w.Scratch.AsSpan(0, rows * d);
         var ffn = w.Intermediate.AsSpan(0, rows * inter);
 
-        MatMul.Multiply(hidden, rows, layer.QkvWeight, qkv, threads);
-        BertOps.AddBias(qkv, layer.QkvBias);
+        MatMul.Multiply(hidden, rows, layer.QkvWeight, layer.QkvBias, qkv, threads);
         BertAttention.Run(w, c, threads, capture);
 
-        MatMul.Multiply(context, rows, layer.OutputWeight, scratch, threads);
-        BertOps.AddBiasAndResidual(scratch, layer.OutputBias, hidden);
+        MatMul.Multiply(context, rows, layer.OutputWeight, layer.OutputBias, scratch, threads);
+        TensorPrimitives.Add(scratch, hidden, scratch);
         Normalization.LayerNorm(scratch, layer.AttentionNormWeight, layer.AttentionNormBias, c.LayerNormEps, hidden);
 
-        MatMul.Multiply(hidden, rows, layer.IntermediateWeight, ffn, threads);
-        BertOps.AddBias(ffn, layer.IntermediateBias);
-        Activations.Gelu(ffn);
+        MatMul.Multiply(hidden, rows, layer.IntermediateWeight, layer.IntermediateBias, ffn, threads);
+        BertGelu.InPlace(ffn);
 
-        MatMul.Multiply(ffn, rows, layer.FfnOutputWeight, scratch, threads);
-        BertOps.AddBiasAndResidual(scratch, layer.FfnOutputBias, hidden);
+        MatMul.Multiply(ffn, rows, layer.FfnOutputWeight, layer.FfnOutputBias, scratch, threads);
+        TensorPrimitives.Add(scratch, hidden, scratch);
         Normalization.LayerNorm(scratch, layer.OutputNormWeight, layer.OutputNormBias, c.LayerNormEps, hidden);
     }
 }

@@ -10,7 +10,7 @@ public sealed class BertWorkspace
     private int[] _lengths = [];
 
     internal float[] HiddenBuffer = [], Qkv = [], Context = [], Scratch = [], Intermediate = [];
-    internal float[][] AttentionScores = [];
+    internal float[][] AttentionScratch = [];
 
     /// <summary>Number of sequences in the last batch.</summary>
     public int Sequences { get; private set; }
@@ -59,9 +59,10 @@ public sealed class BertWorkspace
         Grow(ref Scratch, total * d);
         Grow(ref Intermediate, total * config.IntermediateSize);
         int workers = Environment.ProcessorCount;
-        if (AttentionScores.Length < workers) AttentionScores = new float[workers][];
+        int scratch = BertAttention.ScratchLength(config, longest);
+        if (AttentionScratch.Length < workers) Array.Resize(ref AttentionScratch, workers);
         for (int i = 0; i < workers; i++)
-            if (AttentionScores[i] is null || AttentionScores[i].Length < longest) AttentionScores[i] = new float[longest];
+            if (AttentionScratch[i] is null || AttentionScratch[i].Length < scratch) AttentionScratch[i] = new float[scratch];
     }
 
     private static void Grow(ref float[] buffer, int length)

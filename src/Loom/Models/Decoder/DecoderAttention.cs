@@ -1,0 +1,74 @@
+using System.Numerics.Tensors;
+using Loom.Tensors;
+
+namespace Loom.Models.Decoder;
+
+/// <summary>
+/// Scaled dot-product attention of a batch of queries over a sequence's cached keys and values: causal, optionally
+/// limited to a sliding window, with grouped-query sharing (query head h reads key/value head h / (heads / kvHeads)).
+/// Work is split over (token, head) pairs.
+/// </summary>
+internal static unsafe class DecoderAttention
+{
+    /// <param name="queries">[tokens × heads·headSize], already rotated</param>
+    /// <param name="keys">the layer's cached keys, rows 0 … start+tokens−1 filled</param>
+    /// <param name="values">the layer's cached values</param>
+    /// <param name="start">position of the first query</param>
+    /// <param name="output">[tokens × heads·headSize]</param>
+    /// <param name="scores">one scratch row per worker, each at least start+tokens long</param>
+    /// <param name="observer">receives each head's weights; forces one worker so its calls come in order</param>
+    public static void Run(DecoderConfig config, int layer, float[] queries, Span<float> keys, Span<float> values, int start, int tokens,
+        float[] output, float[][] scores, int threads, IForwardObserver? observer)
+    {
+        int length = (start + tokens) * config.KvDimension;
+        fixed (float* k = keys)
+        fixed (float* v = values)
+        {
+            nint ka = (nint)k, va = (nint)v;
+            Run(config, layer, queries, ka, va, length, start, tokens, output, scores, threads, observer);
+        }
+    }
+
+    private static void Run(DecoderConfig config, int layer, float[] queries, nint keys, nint values, int length, int start, int tokens,
+        float[] output, float[][] scores, int threads, IForwardObserver? observer)
+    {
+        int heads = config.Heads;
+        int pairs = tokens * heads;
+        int workers = observer is null ? Math.Max(1, Math.Min(Math.Min(threads, scores.Length), pairs)) : 1;
+        int perWorker = (pairs + workers - 1) / workers;
+        MatMul.For(workers, workers, w =>
+        {
+            int end = Math.Min(pairs, (w + 1) * perWorker);
+            for (int pair = w * perWorker; pair < end; pair++)
+                Head(config, layer, queries, new ReadOnlySpan<float>((float*)keys, length), new ReadOnlySpan<float>((float*)values, length),
+                    start, pair / heads, pair % heads, output, scores[w], observer);
+        });
+    }
+
+    private static void Head(DecoderConfig config, int layer, float[] queries, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, int start, int token, int head,
+        float[] output, float[] scores, IForwardObserver? observer)
+    {
+        int headSize = config.HeadSize, kvDim = config.KvDimension;
+        int kvOffset = head / (config.Heads / config.KvHeads) * headSize;
+        int position = start + token;
+        int first = config.SlidingWindow is int window ? Math.Max(0, position - window + 1) : 0;
+        var q = queries.AsSpan((token * config.Heads + head) * headSize, headSize);
+        float scale = 1 / MathF.Sqrt(headSize);
+
+        var row = scores.AsSpan(first, position - first + 1);
+        for (int j = first; j <= position; j++)
+            scores[j] = TensorPrimitives.Dot(q, keys.Slice(j * kvDim + kvOffset, headSize)) * scale;
+        Softmax.InPlace(row);
+
+        var o = output.AsSpan((token * config.Heads + head) * headSize, headSize);
+        o.Clear();
+        for (int j = first; j <= position; j++)
+            TensorPrimitives.MultiplyAdd(values.Slice(j * kvDim + kvOffset, headSize), scores[j], o, o);
+
+        if (observer is not null)
+        {
+            scores.AsSpan(0, first).Clear();
+            observer.OnAttention(layer, head, position, scores.AsSpan(0, position + 1));
+        }
+    }
+}

@@ -1,0 +1,125 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Loom.Tensors;
+
+/// <summary>
+/// Dot products of one f32 row with an F16, Q8_0 or Q4_0 weight row, decoding each 32 values in registers
+/// (no round trip through memory): the matrix-vector product of token-by-token decoding.
+/// </summary>
+internal static unsafe class GemvQuantized
+{
+    public static bool Handles(GgmlType type, KernelPath path) =>
+        path != KernelPath.Scalar && type is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.F16;
+
+    /// <param name="blocks">blocks of 32 values in the row</param>
+    public static float Dot(GgmlType type, float* x, byte* row, int blocks, KernelPath path) => (type, path) switch
+    {
+        (GgmlType.F16, KernelPath.Avx512) => DotF16Avx512(x, (ushort*)row, blocks),
+        (GgmlType.F16, _) => DotF16Avx2(x, (ushort*)row, blocks),
+        (GgmlType.Q8_0, KernelPath.Avx512) => DotQ8_0Avx512(x, row, blocks),
+        (GgmlType.Q8_0, _) => DotQ8_0Avx2(x, row, blocks),
+        (GgmlType.Q4_0, KernelPath.Avx512) => DotQ4_0Avx512(x, row, blocks),
+        _ => DotQ4_0Avx2(x, row, blocks),
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float DotF16Avx512(float* x, ushort* row, int blocks)
+    {
+        Vector512<float> acc0 = default, acc1 = default;
+        for (int b = 0; b < blocks; b++, row += 32, x += 32)
+        {
+            acc0 = Avx512F.FusedMultiplyAdd(Quantization.HalfToSingle(Vector256.Load(row)), Vector512.Load(x), acc0);
+            acc1 = Avx512F.FusedMultiplyAdd(Quantization.HalfToSingle(Vector256.Load(row + 16)), Vector512.Load(x + 16), acc1);
+        }
+        return Vector512.Sum(acc0 + acc1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float DotF16Avx2(float* x, ushort* row, int blocks)
+    {
+        Vector256<float> acc0 = default, acc1 = default;
+        for (int b = 0; b < blocks; b++, row += 32, x += 32)
+        {
+            acc0 = Fma.MultiplyAdd(Quantization.HalfToSingle(Vector128.Load(row)), Vector256.Load(x), acc0);
+            acc1 = Fma.MultiplyAdd(Quantization.HalfToSingle(Vector128.Load(row + 8)), Vector256.Load(x + 8), acc1);
+            acc0 = Fma.MultiplyAdd(Quantization.HalfToSingle(Vector128.Load(row + 16)), Vector256.Load(x + 16), acc0);
+            acc1 = Fma.MultiplyAdd(Quantization.HalfToSingle(Vector128.Load(row + 24)), Vector256.Load(x + 24), acc1);
+        }
+        return Vector256.Sum(acc0 + acc1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float DotQ8_0Avx512(float* x, byte* row, int blocks)
+    {
+        Vector512<float> acc0 = default, acc1 = default;
+        for (int b = 0; b < blocks; b++, row += 34, x += 32)
+        {
+            var q0 = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load((sbyte*)row + 2)));
+            var q1 = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load((sbyte*)row + 18)));
+            var d = Vector512.Create(Quantization.HalfToSingle(*(ushort*)row));
+            acc0 = Avx512F.FusedMultiplyAdd(q0 * d, Vector512.Load(x), acc0);
+            acc1 = Avx512F.FusedMultiplyAdd(q1 * d, Vector512.Load(x + 16), acc1);
+        }
+        return Vector512.Sum(acc0 + acc1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float DotQ8_0Avx2(float* x, byte* row, int blocks)
+    {
+        Vector256<float> acc0 = default, acc1 = default;
+        for (int b = 0; b < blocks; b++, row += 34, x += 32)
+        {
+            sbyte* qs = (sbyte*)row + 2;
+            var d = Vector256.Create(Quantization.HalfToSingle(*(ushort*)row));
+            var s = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(qs)), Vector256.Load(x),
+                Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(qs + 8)) * Vector256.Load(x + 8));
+            var t = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(qs + 16)), Vector256.Load(x + 16),
+                Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(qs + 24)) * Vector256.Load(x + 24));
+            acc0 = Fma.MultiplyAdd(s, d, acc0);
+            acc1 = Fma.MultiplyAdd(t, d, acc1);
+        }
+        return Vector256.Sum(acc0 + acc1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float DotQ4_0Avx512(float* x, byte* row, int blocks)
+    {
+        Vector512<float> acc0 = default, acc1 = default;
+        var eight = Vector512.Create(8f);
+        var mask = Vector128.Create((byte)15);
+        for (int b = 0; b < blocks; b++, row += 18, x += 32)
+        {
+            var qs = Vector128.Load(row + 2);
+            var lo = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(qs & mask)) - eight;
+            var hi = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.ShiftRightLogical(qs, 4))) - eight;
+            var d = Vector512.Create(Quantization.HalfToSingle(*(ushort*)row));
+            acc0 = Avx512F.FusedMultiplyAdd(lo * d, Vector512.Load(x), acc0);
+            acc1 = Avx512F.FusedMultiplyAdd(hi * d, Vector512.Load(x + 16), acc1);
+        }
+        return Vector512.Sum(acc0 + acc1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float DotQ4_0Avx2(float* x, byte* row, int blocks)
+    {
+        Vector256<float> acc0 = default, acc1 = default;
+        var eight = Vector256.Create(8f);
+        var mask = Vector128.Create((byte)15);
+        for (int b = 0; b < blocks; b++, row += 18, x += 32)
+        {
+            var qs = Vector128.Load(row + 2);
+            var lo = qs & mask;
+            var hi = Vector128.ShiftRightLogical(qs, 4);
+            var d = Vector256.Create(Quantization.HalfToSingle(*(ushort*)row));
+            var s = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(lo)) - eight, Vector256.Load(x),
+                (Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(lo, 8))) - eight) * Vector256.Load(x + 8));
+            var t = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(hi)) - eight, Vector256.Load(x + 16),
+                (Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(hi, 8))) - eight) * Vector256.Load(x + 24));
+            acc0 = Fma.MultiplyAdd(s, d, acc0);
+            acc1 = Fma.MultiplyAdd(t, d, acc1);
+        }
+        return Vector256.Sum(acc0 + acc1);
+    }
+}

@@ -1,0 +1,193 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Loom.Formats;
+using Microsoft.ML.Tokenizers;
+
+namespace Loom.Tokenization;
+
+/// <summary>
+/// Reads a Hugging Face tokenizer.json onto Microsoft.ML.Tokenizers: WordPiece (BERT family) as
+/// <see cref="BertWordPieceTokenizer"/>, byte-level BPE (GPT-2 style: ByteLevel pre-tokenizer, or a Split regex then
+/// ByteLevel as in Llama 3 / Qwen2) as <see cref="BpeTokenizer"/>. What it does not support yet it refuses by name
+/// rather than tokenizing differently.
+/// </summary>
+public static class TokenizerJsonLoader
+{
+    /// <summary>The pre-tokenizer regex of GPT-2's ByteLevel stage (use_regex: true).</summary>
+    public const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
+
+    /// <exception cref="ModelFormatException">invalid JSON, an unknown or unsupported stage, inconsistent vocabulary or merges</exception>
+    public static Tokenizer Load(string path)
+    {
+        JsonElement root;
+        try { root = JsonDocument.Parse(File.ReadAllBytes(path)).RootElement; }
+        catch (JsonException e) { throw new ModelFormatException(path, $"not valid JSON: {e.Message}", e); }
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.Object)
+            throw new ModelFormatException(path, "no \"model\" object");
+        return String(model, "type") switch
+        {
+            "WordPiece" => WordPiece(path, root, model),
+            "BPE" => ByteLevelBpe(path, root, model),
+            var type => throw new ModelFormatException(path, $"model type '{type ?? "(none)"}' is not supported yet (WordPiece and byte-level BPE are)"),
+        };
+    }
+
+    private static BertWordPieceTokenizer WordPiece(string path, JsonElement root, JsonElement model)
+    {
+        var tokens = Vocabulary(path, model);
+        var options = new BertTokenizerOptions
+        {
+            UnknownToken = String(model, "unk_token") ?? "[UNK]",
+            ContinuingSubwordPrefix = String(model, "continuing_subword_prefix") ?? "##",
+            MaxInputCharsPerWord = model.TryGetProperty("max_input_chars_per_word", out var m) && m.TryGetInt32(out int max) ? max : 100,
+        };
+        if (Object(root, "normalizer") is { } normalizer)
+        {
+            if (String(normalizer, "type") != "BertNormalizer")
+                throw new ModelFormatException(path, $"normalizer '{String(normalizer, "type")}' with a WordPiece model is not supported yet (BertNormalizer is)");
+            options = options with
+            {
+                LowerCase = Bool(normalizer, "lowercase") ?? true,
+                StripAccents = Bool(normalizer, "strip_accents"),
+                CleanText = Bool(normalizer, "clean_text") ?? true,
+                HandleChineseCharacters = Bool(normalizer, "handle_chinese_chars") ?? true,
+            };
+        }
+        if (Object(root, "pre_tokenizer") is { } pre && String(pre, "type") != "BertPreTokenizer")
+            throw new ModelFormatException(path, $"pre-tokenizer '{String(pre, "type")}' with a WordPiece model is not supported yet (BertPreTokenizer is)");
+        return BertWordPieceTokenizer.FromTokens(tokens, options);
+    }
+
+    private static BpeTokenizer ByteLevelBpe(string path, JsonElement root, JsonElement model)
+    {
+        if (Bool(model, "byte_fallback") == true) throw new ModelFormatException(path, "BPE with byte_fallback (SentencePiece style) is not supported yet");
+        if (Bool(model, "ignore_merges") == true) throw new ModelFormatException(path, "BPE with ignore_merges is not supported yet");
+        if (Object(root, "normalizer") is { } normalizer)
+            throw new ModelFormatException(path, $"normalizer '{String(normalizer, "type")}' with a BPE model is not supported yet");
+        var tokens = Vocabulary(path, model);
+        var vocabulary = new Dictionary<string, int>(tokens.Length, StringComparer.Ordinal);
+        for (int i = 0; i < tokens.Length; i++) vocabulary[tokens[i]] = i;
+        var merges = Merges(path, model, vocabulary);
+        var pattern = PreTokenizerPattern(path, Object(root, "pre_tokenizer"));
+        var special = AddedTokens(path, root, vocabulary);
+        return CreateByteLevelBpe(vocabulary, merges, pattern, special, String(model, "unk_token"));
+    }
+
+    /// <summary>ML.Tokenizers' BPE in byte-level mode, behind a regex pre-tokenizer that keeps special tokens whole.</summary>
+    internal static BpeTokenizer CreateByteLevelBpe(Dictionary<string, int> vocabulary, List<string> merges, string pattern,
+        Dictionary<string, int> special, string? unknownToken) =>
+        BpeTokenizer.Create(new BpeOptions(vocabulary)
+        {
+            Merges = merges,
+            ByteLevel = true,
+            PreTokenizer = new RegexPreTokenizer(new Regex(pattern, RegexOptions.Compiled), special.Count == 0 ? null : special),
+            SpecialTokens = special.Count == 0 ? null : special,
+            UnknownToken = unknownToken,
+        });
+
+    /// <summary>Checks "a b" merges against the vocabulary (both parts and their concatenation must be tokens).</summary>
+    internal static List<string> CheckMerges(string? path, IEnumerable<(string? Left, string? Right)> merges, Dictionary<string, int> vocabulary)
+    {
+        var result = new List<string>();
+        int index = 0;
+        foreach (var (left, right) in merges)
+        {
+            if (left is null || right is null) throw new ModelFormatException(path, $"merge {index} is not two tokens");
+            foreach (var part in new[] { left, right, left + right })
+                if (!vocabulary.ContainsKey(part)) throw new ModelFormatException(path, $"merge {index} ({left} {right}) names '{part}', which is not in the vocabulary");
+            if (left.Contains(' ') || right.Contains(' ')) throw new ModelFormatException(path, $"merge {index} has a token with a space, which ML.Tokenizers' BPE cannot take");
+            result.Add($"{left} {right}");
+            index++;
+        }
+        return result;
+    }
+
+    /// <summary>ByteLevel (GPT-2's regex) or Sequence[Split(regex, Isolated), ByteLevel(use_regex: false)].</summary>
+    private static string PreTokenizerPattern(string path, JsonElement? pre)
+    {
+        if (pre is not { } p) throw new ModelFormatException(path, "a byte-level BPE needs a ByteLevel pre-tokenizer");
+        switch (String(p, "type"))
+        {
+            case "ByteLevel":
+                if (Bool(p, "add_prefix_space") == true) throw new ModelFormatException(path, "ByteLevel add_prefix_space is not supported yet");
+                if (Bool(p, "use_regex") == false) throw new ModelFormatException(path, "ByteLevel without a regex splits nothing; not supported");
+                return Gpt2Pattern;
+            case "Sequence" when p.TryGetProperty("pretokenizers", out var list) && list.ValueKind == JsonValueKind.Array && list.GetArrayLength() == 2:
+                var split = list[0];
+                var byteLevel = list[1];
+                if (String(split, "type") != "Split" || String(byteLevel, "type") != "ByteLevel" || Bool(byteLevel, "use_regex") == true
+                    || String(split, "behavior") != "Isolated" || Bool(split, "invert") == true
+                    || Object(split, "pattern") is not { } patternObject || String(patternObject, "Regex") is not { } regex)
+                    throw new ModelFormatException(path, "only Sequence[Split(Regex, Isolated), ByteLevel(use_regex: false)] is supported");
+                try { _ = new Regex(regex); }
+                catch (ArgumentException e) { throw new ModelFormatException(path, $"the Split regex does not compile in .NET: {e.Message}", e); }
+                return regex;
+            default:
+                throw new ModelFormatException(path, $"pre-tokenizer '{String(p, "type")}' with a BPE model is not supported yet");
+        }
+    }
+
+    private static List<string> Merges(string path, JsonElement model, Dictionary<string, int> vocabulary)
+    {
+        if (!model.TryGetProperty("merges", out var merges) || merges.ValueKind != JsonValueKind.Array)
+            throw new ModelFormatException(path, "the BPE model has no \"merges\" array");
+        return CheckMerges(path, merges.EnumerateArray().Select(merge =>
+        {
+            // Two forms: "a b" (older files) or ["a", "b"] (tokenizers ≥ 0.20, which allows spaces in tokens).
+            if (merge.ValueKind == JsonValueKind.String && merge.GetString()!.Split(' ') is [var l, var r]) return (l, r);
+            if (merge.ValueKind == JsonValueKind.Array && merge.GetArrayLength() == 2
+                && merge[0].ValueKind == JsonValueKind.String && merge[1].ValueKind == JsonValueKind.String)
+                return (merge[0].GetString(), merge[1].GetString());
+            return ((string?)null, (string?)null);
+        }), vocabulary);
+    }
+
+    private static Dictionary<string, int> AddedTokens(string path, JsonElement root, Dictionary<string, int> vocabulary)
+    {
+        var special = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (!root.TryGetProperty("added_tokens", out var added) || added.ValueKind != JsonValueKind.Array) return special;
+        foreach (var token in added.EnumerateArray())
+        {
+            var content = String(token, "content");
+            if (content is null || !token.TryGetProperty("id", out var idElement) || !idElement.TryGetInt32(out int id) || id < 0)
+                throw new ModelFormatException(path, "an added token has no content or id");
+            if (vocabulary.TryGetValue(content, out int existing) && existing != id)
+                throw new ModelFormatException(path, $"added token '{content}' has id {id} but the vocabulary says {existing}");
+            special[content] = id;
+        }
+        return special;
+    }
+
+    /// <summary>The model's vocab as tokens by id: ids must be 0…n−1, each once.</summary>
+    private static string[] Vocabulary(string path, JsonElement model)
+    {
+        if (!model.TryGetProperty("vocab", out var vocab) || vocab.ValueKind != JsonValueKind.Object)
+            throw new ModelFormatException(path, "the model has no \"vocab\" object");
+        var entries = new List<(string Token, int Id)>();
+        foreach (var entry in vocab.EnumerateObject())
+        {
+            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out int id) || id < 0)
+                throw new ModelFormatException(path, $"token '{entry.Name}' has no valid id");
+            entries.Add((entry.Name, id));
+        }
+        var tokens = new string?[entries.Count];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (token, id) in entries)
+        {
+            if (id >= tokens.Length) throw new ModelFormatException(path, $"id {id} of '{token}' is out of range for {tokens.Length} tokens");
+            if (tokens[id] is not null) throw new ModelFormatException(path, $"id {id} is given to both '{tokens[id]}' and '{token}'");
+            if (!seen.Add(token)) throw new ModelFormatException(path, $"token '{token}' appears twice");
+            tokens[id] = token;
+        }
+        return tokens!;
+    }
+
+    private static JsonElement? Object(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Object ? v : null;
+
+    private static string? String(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    private static bool? Bool(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : null;
+}

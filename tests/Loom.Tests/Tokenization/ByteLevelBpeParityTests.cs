@@ -1,0 +1,80 @@
+using System.Text.Json.Nodes;
+using Loom.Formats;
+using Loom.Tokenization;
+using Microsoft.ML.Tokenizers;
+using Xunit.Abstractions;
+
+namespace Loom.Tests.Tokenization;
+
+/// <summary>Byte-level BPE tokenizer.json files read by Loom against HF tokenizers reading the same file.</summary>
+public sealed class ByteLevelBpeParityTests(ITestOutputHelper output)
+{
+    // Llama 3's pre-tokenizer regex (also cl100k's), as a Split stage before ByteLevel.
+    private const string Llama3Pattern = @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+
+    private static (Tokenizer Loom, Tokenizers.DotNet.Tokenizer Hf) Load(JsonNode json)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"loom-bpe-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, json.ToJsonString());
+        try { return (TokenizerResolver.Resolve(path), HuggingFaceReference.Load(json)); }
+        finally { File.Delete(path); }
+    }
+
+    private static readonly Lazy<(Tokenizer Loom, Tokenizers.DotNet.Tokenizer Hf)> Gpt2 = new(() => Load(Gpt2TokenizerJson.Build()));
+
+    private static IEnumerable<string> Texts => Fortunes.Entries.Concat(BertWordPieceParityTests.HardCases);
+
+    [Fact]
+    public void Gpt2TokenizerJsonEncodesAsHuggingFaceOnAllFortunes()
+    {
+        var (loom, hf) = Gpt2.Value;
+        var differing = Texts.Where(t => !loom.EncodeToIds(t).SequenceEqual(hf.Ids(t))).ToList();
+        output.WriteLine($"{differing.Count} of {Texts.Count()} differ");
+        Assert.True(differing.Count == 0, $"first: {differing.FirstOrDefault()}");
+    }
+
+    [Fact]
+    public void Gpt2TokenizerJsonMatchesTheTiktokenData()
+    {
+        // The converted file is GPT-2: same ids as ML.Tokenizers' tiktoken gpt2 (special tokens aside).
+        var (loom, _) = Gpt2.Value;
+        var tiktoken = TiktokenTokenizer.CreateForModel("gpt2");
+        foreach (var text in Texts.Where(t => !t.Contains("<|endoftext|>")))
+            Assert.Equal(tiktoken.EncodeToIds(text), loom.EncodeToIds(text));
+    }
+
+    [Fact]
+    public void Gpt2TokenizerJsonRoundTrips()
+    {
+        var (loom, _) = Gpt2.Value;
+        foreach (var text in Texts) Assert.Equal(text, loom.Decode(loom.EncodeToIds(text)));
+    }
+
+    [Fact]
+    public void SplitRegexThenByteLevelEncodesAsHuggingFace()
+    {
+        var (loom, hf) = Load(Gpt2TokenizerJson.Build(Llama3Pattern));
+        var differing = Texts.Where(t => !loom.EncodeToIds(t).SequenceEqual(hf.Ids(t))).ToList();
+        output.WriteLine($"{differing.Count} of {Texts.Count()} differ");
+        Assert.True(differing.Count == 0, $"first: {differing.FirstOrDefault()}");
+    }
+
+    [Theory]
+    [InlineData("merges", "[\"a zz\"]", "not in the vocabulary")]
+    [InlineData("merges", "[\"a\"]", "not two tokens")]
+    [InlineData("byte_fallback", "true", "byte_fallback")]
+    [InlineData("vocab", "{\"a\": 0, \"b\": 5}", "out of range")]
+    public void BadBpeFilesAreRefusedByName(string field, string value, string problem)
+    {
+        var json = new JsonObject
+        {
+            ["pre_tokenizer"] = new JsonObject { ["type"] = "ByteLevel" },
+            ["model"] = new JsonObject { ["type"] = "BPE", ["vocab"] = new JsonObject { ["a"] = 0, ["b"] = 1, ["ab"] = 2 }, ["merges"] = new JsonArray("a b") },
+        };
+        json["model"]![field] = JsonNode.Parse(value);
+        var path = Path.Combine(Path.GetTempPath(), $"loom-bad-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, json.ToJsonString());
+        try { Assert.Contains(problem, Assert.Throws<ModelFormatException>(() => TokenizerResolver.Resolve(path)).Message); }
+        finally { File.Delete(path); }
+    }
+}

@@ -1,0 +1,159 @@
+using Loom.Embeddings;
+using Loom.Formats;
+using Loom.Tests.Tokenization;
+using Xunit.Abstractions;
+
+namespace Loom.Tests.Word2Vec;
+
+public sealed class Word2VecTests(ITestOutputHelper output)
+{
+    private static readonly Lazy<(Word2VecModel Model, string[][] Train, string[][] HeldOut)> Fortune = new(() =>
+    {
+        var sentences = Fortunes.Entries.Select(e => Word2VecCorpus.Words(e).ToArray()).Where(s => s.Length > 1).ToArray();
+        var heldOut = sentences.Where((_, i) => i % 10 == 0).ToArray();
+        var train = sentences.Where((_, i) => i % 10 != 0).ToArray();
+        var model = Word2VecTrainer.Train(train, new Word2VecOptions { Dimensions = 50, Epochs = 3, MinCount = 5, Threads = 2 });
+        return (model, train, heldOut);
+    });
+
+    [Fact]
+    public void NegativeSamplingStepFollowsTheLossGradient()
+    {
+        // L = −log σ(u_t·h) − Σ_k log σ(−u_k·h); one step must move u by −α ∂L/∂u and report −α ∂L/∂h.
+        const int dims = 4;
+        var random = new Random(3);
+        var h = Enumerable.Range(0, dims).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var u = Enumerable.Range(0, 3 * dims).Select(_ => random.NextDouble() - 0.5).ToArray();
+        int target = 0;
+        int[] negatives = [1, 2];
+        double Loss(double[] hv, double[] uv)
+        {
+            double Dot(int w) => Enumerable.Range(0, dims).Sum(d => hv[d] * uv[w * dims + d]);
+            double LogSigmoid(double x) => -Math.Log(1 + Math.Exp(-x));
+            return -LogSigmoid(Dot(target)) - negatives.Sum(k => LogSigmoid(-Dot(k)));
+        }
+        const float alpha = 1e-3f;
+        var output = u.Select(x => (float)x).ToArray();
+        var hiddenGradient = new float[dims];
+        Word2VecTrainer.NegativeSamplingStep(h.Select(x => (float)x).ToArray(), output, dims, target, negatives, alpha, hiddenGradient);
+        const double eps = 1e-6;
+        for (int i = 0; i < u.Length; i++)
+        {
+            var plus = (double[])u.Clone(); plus[i] += eps;
+            var minus = (double[])u.Clone(); minus[i] -= eps;
+            double numeric = (Loss(h, plus) - Loss(h, minus)) / (2 * eps);
+            Assert.Equal(-alpha * numeric, output[i] - (float)u[i], 1e-7);
+        }
+        for (int d = 0; d < dims; d++)
+        {
+            var plus = (double[])h.Clone(); plus[d] += eps;
+            var minus = (double[])h.Clone(); minus[d] -= eps;
+            double numeric = (Loss(plus, u) - Loss(minus, u)) / (2 * eps);
+            Assert.Equal(-alpha * numeric, hiddenGradient[d], 1e-7);
+        }
+    }
+
+    [Fact]
+    public void OnHeldOutFortunesNeighboursOutscoreSampledWordsAndTheLossFalls()
+    {
+        // SGNS learns σ(h_w·u_c) ≈ P(c is w's neighbour): on sentences never trained on, a real neighbour must outscore a
+        // word drawn from the noise distribution, and the SGNS loss (1 positive, k negatives) must fall well below its
+        // untrained value (1 + k)·log 2 (output vectors start at zero).
+        var (model, _, heldOut) = Fortune.Value;
+        var u = model.OutputVectors!;
+        int dims = model.Dimensions, k = new Word2VecOptions().Negative;
+        var table = Word2VecTrainer.UnigramTable(model.Counts!.ToArray());
+        var random = new Random(9);
+        double loss = 0;
+        int pairs = 0, wins = 0;
+        foreach (var sentence in heldOut)
+        {
+            var ids = sentence.Where(model.Contains).Select(model.IdOf).ToArray();
+            for (int i = 0; i + 1 < ids.Length; i++)
+            {
+                var h = model[model.Vocabulary[ids[i]]].ToArray();
+                double Score(int w) => System.Numerics.Tensors.TensorPrimitives.Dot(h, u.AsSpan(w * dims, dims));
+                double positive = Score(ids[i + 1]);
+                loss += Math.Log(1 + Math.Exp(-positive));
+                for (int n = 0; n < k; n++)
+                {
+                    double negative = Score(table[random.Next(table.Length)]);
+                    loss += Math.Log(1 + Math.Exp(negative));
+                    if (positive > negative) wins++;
+                }
+                pairs++;
+            }
+        }
+        double untrained = (1 + k) * Math.Log(2), winRate = wins / (double)(pairs * k);
+        output.WriteLine($"{pairs} held-out pairs: SGNS loss {loss / pairs:F3} (untrained {untrained:F3}); neighbour outscores a sampled word {winRate:P1}");
+        Assert.True(loss / pairs < 0.8 * untrained);
+        Assert.True(winRate > 0.6); // chance is 50 %
+    }
+
+    [Fact]
+    public void CbowTrainsOnAnyTokensAndFindsTheirStructure()
+    {
+        // "Playlists": songs 0–9 always appear together, songs 10–19 together; never mixed.
+        var random = new Random(1);
+        var playlists = Enumerable.Range(0, 3000).Select(i =>
+            Enumerable.Range(0, 8).Select(_ => $"song{(i % 2) * 10 + random.Next(10)}").ToArray()).ToArray();
+        var model = Word2VecTrainer.Train(playlists, new Word2VecOptions { Architecture = Word2VecArchitecture.Cbow, Dimensions = 16, Epochs = 3, Threads = 2 });
+        var neighbours = model.MostSimilar("song3", 5);
+        Assert.All(neighbours, n => Assert.InRange(int.Parse(n.Word[4..]), 0, 9));
+    }
+
+    [Fact]
+    public void AnalogyIsThreeCosAdd()
+    {
+        // Vectors made so that king − man + woman = queen exactly.
+        var words = new[] { "man", "woman", "king", "queen", "apple" };
+        float[] vectors = [1, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 1, 0.2f, 0.3f, -1];
+        var model = new Word2VecModel(words, null, vectors, 3);
+        Assert.Equal("queen", model.Analogy("man", "king", "woman", 1)[0].Word);
+    }
+
+    [Fact]
+    public void TextAndBinaryFormatsRoundTrip()
+    {
+        var (model, _, _) = Fortune.Value;
+        var dir = Directory.CreateTempSubdirectory("loom-w2v").FullName;
+        try
+        {
+            foreach (bool binary in new[] { false, true })
+            {
+                var path = Path.Combine(dir, binary ? "m.bin" : "m.txt");
+                if (binary) model.SaveBinary(path); else model.SaveText(path);
+                var loaded = Word2VecModel.Load(path, binary);
+                Assert.Equal(model.Vocabulary, loaded.Vocabulary);
+                foreach (var word in model.Vocabulary.Take(50)) Assert.Equal(model[word].ToArray(), loaded[word].ToArray());
+            }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Theory]
+    [InlineData("", false, "ends inside the header")]
+    [InlineData("2 x\n", false, "header")]
+    [InlineData("99999999 3\na 1 2 3\n", false, "more than the file")]
+    [InlineData("2 3\na 1 2 3\nb 1 2\n", false, "not 3")]
+    [InlineData("2 3\na 1 2 3\na 1 2 3\n", false, "twice")]
+    [InlineData("1 3\na 1 nan 3\n", false, "not finite")]
+    [InlineData("1 3\na 1 zz 3\n", false, "not a number")]
+    [InlineData("1 2\nab \x01\x02\x03", true, "truncated")]
+    [InlineData("1 0\n", true, "header")]
+    public void HostileFilesAreRefusedByName(string content, bool binary, string problem)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"loom-w2v-{Guid.NewGuid():N}");
+        File.WriteAllBytes(path, System.Text.Encoding.Latin1.GetBytes(content));
+        try { Assert.Contains(problem, Assert.Throws<ModelFormatException>(() => Word2VecModel.Load(path, binary)).Message); }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void TrainingStopsWhenCancelled()
+    {
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => Word2VecTrainer.Train(Fortune.Value.Train, cancellationToken: cancel.Token));
+    }
+}
