@@ -116,6 +116,36 @@ public class ClassifyCommandTests
     }
 
     [Fact]
+    public void NpyMatrixReadsFloat32ArraysAndRefusesOthers()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"loom-{Guid.NewGuid():N}.npy");
+        static byte[] Npy(string header, float[] values)
+        {
+            header = header.PadRight(64 - 10 - 1) + "\n";
+            var bytes = new List<byte> { 0x93 };
+            bytes.AddRange(System.Text.Encoding.ASCII.GetBytes("NUMPY"));
+            bytes.AddRange([1, 0]);
+            bytes.AddRange(BitConverter.GetBytes((ushort)header.Length));
+            bytes.AddRange(System.Text.Encoding.ASCII.GetBytes(header));
+            foreach (float v in values) bytes.AddRange(BitConverter.GetBytes(v));
+            return bytes.ToArray();
+        }
+        try
+        {
+            File.WriteAllBytes(path, Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", [1, 2, 3, 4, 5, 6]));
+            var m = Loom.Cli.NpyMatrix.Read(path);
+            Assert.Equal([4f, 5f, 6f], m[1]);
+            File.WriteAllBytes(path, Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", [1, 2, 3, 4, 5]));
+            Assert.Throws<FormatException>(() => Loom.Cli.NpyMatrix.Read(path));
+            File.WriteAllBytes(path, Npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1), }", [1, 2]));
+            Assert.Throws<FormatException>(() => Loom.Cli.NpyMatrix.Read(path));
+            File.WriteAllBytes(path, [1, 2, 3]);
+            Assert.Throws<FormatException>(() => Loom.Cli.NpyMatrix.Read(path));
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
     public void TopicsReadsLinesOrTheLastTsvColumn()
     {
         string path = Path.Combine(Path.GetTempPath(), $"loom-docs-{Guid.NewGuid():N}.txt");
