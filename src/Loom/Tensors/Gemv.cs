@@ -6,9 +6,9 @@ namespace Loom.Tensors;
 
 /// <summary>
 /// MatMul for a single row of x (token-by-token decoding): threads take contiguous ranges of weight rows, so W streams
-/// through memory once. F32 rows are read in place; F16, Q8_0, Q4_0 (<see cref="GemvQuantized"/>) and Q4_1, Q5_0, Q5_1,
-/// Q4_K, Q5_K, Q6_K (<see cref="GemvBlocks"/>) rows are decoded in registers inside the dot product; BF16 and Q8_K rows
-/// are decoded a row at a time into a per-thread buffer.
+/// through memory once. F32 rows are read in place; F16, BF16, Q8_0, Q4_0 (<see cref="GemvQuantized"/>) and Q4_1, Q5_0,
+/// Q5_1, Q4_K, Q5_K, Q6_K (<see cref="GemvBlocks"/>) rows are decoded in registers inside the dot product; Q8_K rows
+/// (and rows whose length is not a multiple of 32) are decoded a row at a time into a per-thread buffer.
 /// </summary>
 internal static unsafe class Gemv
 {
