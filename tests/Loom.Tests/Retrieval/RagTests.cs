@@ -94,5 +94,38 @@ public class RagTests
         Assert.False(Rag.IsProse("`loom index DIR [--db FILE] [--json]` → {\"files_seen\", \"added\"}"));
     }
 
+    /// <summary>Grades 9 when the passage mentions Berlin, else replies with junk (graded 0).</summary>
+    private sealed class GradingChatClient : IChatClient
+    {
+        public List<ChatOptions?> Options { get; } = [];
+
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            Options.Add(options);
+            var passage = messages.Last().Text;
+            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, passage.Contains("Berlin") ? "9" : "no idea")));
+        }
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public async Task Chat_client_reranker_orders_by_the_models_grades_without_tools()
+    {
+        var (folder, store, retriever) = await SetUpAsync();
+        using var _1 = folder;
+        using var _2 = store;
+        var chat = new GradingChatClient();
+        var hits = await retriever.SearchAsync("capital", new SearchOptions { Mode = SearchMode.Keyword, K = 2, Reranker = new ChatClientReranker(chat) });
+        Assert.Equal(2, hits.Count);
+        Assert.EndsWith("other.md", hits[0].Chunk.Path);
+        Assert.Equal([9.0, 0.0], hits.Select(h => h.Score));
+        Assert.All(chat.Options, o => Assert.Equal(ChatToolMode.None, o!.ToolMode));
+    }
+
     private static int CountOf(string text, string part) => (text.Length - text.Replace(part, "").Length) / part.Length;
 }
