@@ -12,7 +12,7 @@ public interface ITextFeaturizer
 }
 
 /// <summary>Frozen sentence embeddings as features.</summary>
-public sealed class EmbeddingFeaturizer(IEmbeddingGenerator<string, Embedding<float>> generator, int batchSize = 32) : ITextFeaturizer
+public sealed class EmbeddingFeaturizer(IEmbeddingGenerator<string, Embedding<float>> generator, int batchSize = 256) : ITextFeaturizer
 {
     public string Kind => "embeddings";
     public IEmbeddingGenerator<string, Embedding<float>> Generator { get; } = generator;
