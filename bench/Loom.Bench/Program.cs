@@ -9,6 +9,7 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
     ["ann"] = AnnBench.Run,
     ["fortunes"] = FortunesBench.Run,
     ["decoder"] = DecoderBench.Run,
+    ["gguf-open"] = GgufOpenBench.Run,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))

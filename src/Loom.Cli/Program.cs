@@ -21,6 +21,7 @@ Command[] commands =
     TopicsCommand.Create(),
     GenerateCommand.Create(),
     NextTokenCommand.Create(),
+    ChatCommand.Create(),
 ];
 foreach (var command in commands) root.Subcommands.Add(command);
 return await root.Parse(args).InvokeAsync();

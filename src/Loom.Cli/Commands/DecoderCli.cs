@@ -19,8 +19,9 @@ internal sealed class DecoderCli : IDisposable
     private readonly string[]? _pieces;
     private readonly bool _byteLevel;
 
-    private DecoderCli(DecoderModel model, Tokenizer? tokenizer, string[]? pieces, bool byteLevel, int[] endTokens, TimeSpan loadTime)
+    private DecoderCli(DecoderModel model, Tokenizer? tokenizer, string[]? pieces, bool byteLevel, int[] endTokens, TimeSpan loadTime, ChatSettings chat)
     {
+        Chat = chat;
         Model = model;
         Tokenizer = tokenizer;
         _pieces = pieces;
@@ -33,6 +34,11 @@ internal sealed class DecoderCli : IDisposable
     public Tokenizer? Tokenizer { get; }
     public int[] EndTokens { get; }
     public TimeSpan LoadTime { get; }
+
+    /// <summary>The chat template and special-token texts the model ships (GGUF metadata or tokenizer_config.json).</summary>
+    public ChatSettings Chat { get; }
+
+    public sealed record ChatSettings(string? Template, string BosToken, string EosToken);
 
     public static Option<int> ThreadsOption() => new("--threads") { Description = "Worker threads (0 = all cores)", DefaultValueFactory = _ => 0 };
     public static Option<string?> TokensOption() => new("--tokens") { Description = "Feed these comma-separated token ids instead of a text prompt" };
@@ -51,20 +57,26 @@ internal sealed class DecoderCli : IDisposable
             string[]? pieces = null;
             bool byteLevel = false;
             var ends = new List<int>();
+            ChatSettings chat;
             if (Directory.Exists(path))
             {
                 string config = Path.Combine(path, "config.json");
                 ends.AddRange(HuggingFaceConfig.Load(config).EosTokenIds);
+                chat = ReadTokenizerConfig(Path.Combine(path, "tokenizer_config.json"));
             }
             else
             {
                 using var gguf = GgufFile.Open(path);
-                if (gguf.Metadata.TryGetArray<string>("tokenizer.ggml.tokens", out var tokens)) pieces = tokens;
-                byteLevel = gguf.Metadata.TryGetString("tokenizer.ggml.model", out var kind) && kind == "gpt2";
-                if (gguf.Metadata.TryGetUInt32("tokenizer.ggml.eos_token_id", out uint eos)) ends.Add((int)eos);
-                if (gguf.Metadata.TryGetUInt32("tokenizer.ggml.eot_token_id", out uint eot)) ends.Add((int)eot);
+                var metadata = gguf.Metadata;
+                if (metadata.TryGetArray<string>("tokenizer.ggml.tokens", out var tokens)) pieces = tokens;
+                byteLevel = metadata.TryGetString("tokenizer.ggml.model", out var kind) && kind == "gpt2";
+                if (metadata.TryGetUInt32("tokenizer.ggml.eos_token_id", out uint eos)) ends.Add((int)eos);
+                if (metadata.TryGetUInt32("tokenizer.ggml.eot_token_id", out uint eot)) ends.Add((int)eot);
+                string Piece(string key) => metadata.TryGetUInt32(key, out uint id) && pieces is not null && id < pieces.Length ? pieces[id] : "";
+                chat = new ChatSettings(metadata.TryGetString("tokenizer.chat_template", out var template) ? template : null,
+                    Piece("tokenizer.ggml.bos_token_id"), Piece("tokenizer.ggml.eos_token_id"));
             }
-            return new DecoderCli(model, tokenizer, pieces, byteLevel, [.. ends.Distinct()], clock.Elapsed);
+            return new DecoderCli(model, tokenizer, pieces, byteLevel, [.. ends.Distinct()], clock.Elapsed, chat);
         }
         catch
         {
@@ -127,6 +139,29 @@ internal sealed class DecoderCli : IDisposable
         return map;
     }
 
+    /// <summary>chat_template (a string, or a list of named templates: "default" is taken), bos_token and eos_token.</summary>
+    private static ChatSettings ReadTokenizerConfig(string path)
+    {
+        if (!File.Exists(path)) return new ChatSettings(null, "", "");
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(path));
+        var root = document.RootElement;
+        string Text(string name) => root.TryGetProperty(name, out var v) ? v.ValueKind switch
+        {
+            System.Text.Json.JsonValueKind.String => v.GetString()!,
+            System.Text.Json.JsonValueKind.Object when v.TryGetProperty("content", out var c) && c.ValueKind == System.Text.Json.JsonValueKind.String => c.GetString()!,
+            _ => "",
+        } : "";
+        string? template = null;
+        if (root.TryGetProperty("chat_template", out var t))
+        {
+            if (t.ValueKind == System.Text.Json.JsonValueKind.String) template = t.GetString();
+            else if (t.ValueKind == System.Text.Json.JsonValueKind.Array)
+                template = t.EnumerateArray().Where(e => e.TryGetProperty("name", out var n) && n.GetString() == "default")
+                    .Select(e => e.GetProperty("template").GetString()).FirstOrDefault();
+        }
+        return new ChatSettings(template, Text("bos_token"), Text("eos_token"));
+    }
+
     public static int Fail(string command, string reason)
     {
         Console.Error.WriteLine($"loom {command}: {reason}");
@@ -134,7 +169,7 @@ internal sealed class DecoderCli : IDisposable
     }
 
     public static bool IsRefusal(Exception e) =>
-        e is ArgumentException or IOException or ModelFormatException or UnauthorizedAccessException or NotSupportedException or Models.ContextOverflowException;
+        e is ArgumentException or IOException or ModelFormatException or System.Text.Json.JsonException or Generation.Templates.TemplateException or UnauthorizedAccessException or NotSupportedException or Models.ContextOverflowException;
 
     public void Dispose() => Model.Dispose();
 }

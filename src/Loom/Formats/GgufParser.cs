@@ -136,7 +136,7 @@ internal static class GgufParser
     private static string ReadString(ByteCursor cursor, string what)
     {
         long at = cursor.Position;
-        ulong length = cursor.ReadUInt64($"the length of {what}");
+        ulong length = cursor.ReadUInt64(what);
         return cursor.ReadUtf8(length, what, at);
     }
 
@@ -202,7 +202,8 @@ internal static class GgufParser
                 // Each string needs at least its 8-byte length.
                 if (count > (ulong)cursor.Remaining / 8) throw cursor.Error(countAt, $"{what} claims {count} strings but only {cursor.Remaining} bytes remain");
                 var strings = new string[count];
-                for (ulong i = 0; i < count; i++) strings[i] = ReadString(cursor, $"element {i} of {what}");
+                // One description for all elements: building one per element would dominate the cost of a vocabulary.
+                for (ulong i = 0; i < count; i++) strings[i] = ReadString(cursor, what);
                 return GgufValue.Array(strings);
             default:
                 // Each nested array needs at least its 4-byte type and 8-byte length.

@@ -43,25 +43,35 @@ internal sealed unsafe class ModelBytes : IDisposable
         {
             throw new ModelFormatException(path, $"cannot open the file: {e.Message}", e);
         }
-        using (stream)
+        if (!stream.CanSeek)
         {
-            long length = stream.Length;
-            if (length == 0) return new ModelBytes(path, null, 0, null, null, default);
-            var map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
-            MemoryMappedViewAccessor? view = null;
-            try
-            {
-                view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-                byte* pointer = null;
-                view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-                return new ModelBytes(path, pointer + view.PointerOffset, length, map, view, default);
-            }
-            catch
-            {
-                view?.Dispose();
-                map.Dispose();
-                throw;
-            }
+            stream.Dispose();
+            throw new ModelFormatException(path, "not a regular file");
+        }
+        long length = stream.Length;
+        if (length == 0)
+        {
+            stream.Dispose();
+            return new ModelBytes(path, null, 0, null, null, default);
+        }
+        MemoryMappedFile? map = null;
+        MemoryMappedViewAccessor? view = null;
+        try
+        {
+            // The mapping owns the stream from here on (leaveOpen: false).
+            map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+            view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+            byte* pointer = null;
+            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+            return new ModelBytes(path, pointer + view.PointerOffset, length, map, view, default);
+        }
+        catch (Exception e)
+        {
+            view?.Dispose();
+            if (map is null) stream.Dispose();
+            else map.Dispose();
+            if (e is IOException or UnauthorizedAccessException) throw new ModelFormatException(path, $"cannot map the file: {e.Message}", e);
+            throw;
         }
     }
 

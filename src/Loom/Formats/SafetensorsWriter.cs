@@ -5,8 +5,9 @@ using System.Text.Json;
 namespace Loom.Formats;
 
 /// <summary>
-/// Builds a safetensors file: tensors laid out contiguously in the order added, an optional <c>__metadata__</c>
-/// header, and the header padded with spaces to a multiple of 8 bytes so the data starts aligned.
+/// Builds a safetensors file: an optional <c>__metadata__</c> header, the header padded with spaces to a multiple of
+/// 8 bytes so the data starts aligned, and tensors laid out contiguously — widest element type first, then in the order
+/// added — so that every tensor starts at a multiple of its element size, as the reference implementation does.
 /// </summary>
 public sealed class SafetensorsWriter
 {
@@ -53,6 +54,9 @@ public sealed class SafetensorsWriter
     public void Write(string path, CancellationToken cancellationToken = default) =>
         AtomicFile.Write(path, stream => Write(stream, cancellationToken));
 
+    private IEnumerable<(string Name, SafetensorsDType DType, long[] Shape, ReadOnlyMemory<byte> Data)> Layout() =>
+        _tensors.OrderByDescending(t => SafetensorsDTypes.ElementSize(t.DType)); // stable: ties keep the order added
+
     public void Write(Stream stream, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -67,7 +71,7 @@ public sealed class SafetensorsWriter
                 json.WriteEndObject();
             }
             long offset = 0;
-            foreach (var t in _tensors)
+            foreach (var t in Layout())
             {
                 json.WriteStartObject(t.Name);
                 json.WriteString("dtype", SafetensorsDTypes.Name(t.DType));
@@ -90,7 +94,7 @@ public sealed class SafetensorsWriter
         stream.Write(length);
         header.Position = 0;
         header.CopyTo(stream);
-        foreach (var t in _tensors)
+        foreach (var t in Layout())
         {
             cancellationToken.ThrowIfCancellationRequested();
             stream.Write(t.Data.Span);

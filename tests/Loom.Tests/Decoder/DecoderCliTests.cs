@@ -23,8 +23,8 @@ public sealed class DecoderCliTests : IDisposable
     public void NextTokenWritesEveryPositionsLogitsAndTheTopTokens()
     {
         string raw = Path.Combine(_folder, "logits.bin");
-        var (code, stdout, _) = Run(NextTokenCommand.Create(), _model, "--tokens", "1,300,45,7", "--json", "--top", "5", "--logits-out", raw, "--threads", "1");
-        Assert.Equal(0, code);
+        var (code, stdout, stderr) = Run(NextTokenCommand.Create(), _model, "--tokens", "1,300,45,7", "--json", "--top", "5", "--logits-out", raw, "--threads", "1");
+        Assert.True(code == 0, stderr);
 
         float[] expected = DecoderParityTests.LoomLogits(_model, [1, 300, 45, 7]).SelectMany(r => r).ToArray();
         Assert.Equal(expected, MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(raw)).ToArray());
@@ -58,7 +58,7 @@ public sealed class DecoderCliTests : IDisposable
             string expected = System.Text.Encoding.UTF8.GetString(ids.Skip(3).SelectMany(Piece).ToArray());
 
             var (code, stdout, stderr) = Run(GenerateCommand.Create(), _model, "--tokens", "1,300,45", "--temperature", "0", "--max-tokens", "5", "--ignore-eos", "--stats");
-            Assert.Equal(0, code);
+            Assert.True(code == 0, stderr);
             Assert.Equal(expected, stdout.TrimEnd('\n'));
             var stats = JsonDocument.Parse(stderr).RootElement;
             foreach (var key in new[] { "load_s", "prompt_tokens", "prompt_tok_per_s", "gen_tokens", "gen_tok_per_s", "threads", "peak_mb" })
@@ -92,14 +92,54 @@ public sealed class DecoderCliTests : IDisposable
         Assert.Equal(1, code);
     }
 
-    private static (int Code, string Out, string Error) Run(System.CommandLine.Command command, params string[] args)
+    /// <summary>A Hugging Face folder with a byte-level BPE tokenizer.json and a ChatML template: `loom chat` reads turns
+    /// from stdin, streams greedy replies (the same every time), forgets on /reset, and refuses a model without a template.</summary>
+    [Fact]
+    public void ChatRunsTurnsThroughTheTemplate()
+    {
+        string folder = Path.Combine(_folder, "hf-model");
+        new TinyDecoder(new TinyDecoderSpec("qwen2", GgmlType.F32) { Context = 512 }).WriteHuggingFace(folder);
+        var vocabulary = new Dictionary<string, int>();
+        int next = 0;
+        for (int b = 0; b < 256; b++)   // GPT-2's byte-to-character table
+        {
+            bool printable = b is >= '!' and <= '~' or >= 0xA1 and <= 0xAC or >= 0xAE and <= 0xFF;
+            vocabulary[((char)(printable ? b : 256 + next++)).ToString()] = b;
+        }
+        File.WriteAllText(Path.Combine(folder, "tokenizer.json"), JsonSerializer.Serialize(new
+        {
+            model = new { type = "BPE", vocab = vocabulary, merges = Array.Empty<string>() },
+            pre_tokenizer = new { type = "ByteLevel", add_prefix_space = false, use_regex = true },
+            added_tokens = new[] { new { id = 256, content = "<|im_start|>", special = true }, new { id = 257, content = "<|im_end|>", special = true } },
+        }));
+        string template = "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
+        File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), JsonSerializer.Serialize(new { chat_template = template, eos_token = "<|im_end|>" }));
+
+        string[] args = [folder, "--temperature", "0", "--max-tokens", "6", "--system", "Be brief."];
+        var first = RunWithInput(ChatCommand.Create(), "hello\n/reset\nhello\nand again\n", args);
+        Assert.True(first.Code == 0, first.Error);
+        var replies = first.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, replies.Length);
+        Assert.Equal(replies[0], replies[1]);   // /reset forgot the first exchange: same history, same greedy reply
+        Assert.Equal(first.Out, RunWithInput(ChatCommand.Create(), "hello\n/reset\nhello\nand again\n", args).Out);
+
+        File.Delete(Path.Combine(folder, "tokenizer_config.json"));
+        var refused = RunWithInput(ChatCommand.Create(), "hello\n", args);
+        Assert.Equal(1, refused.Code);
+        Assert.Contains("template", refused.Error);
+    }
+
+    private static (int Code, string Out, string Error) Run(System.CommandLine.Command command, params string[] args) => RunWithInput(command, "", args);
+
+    private static (int Code, string Out, string Error) RunWithInput(System.CommandLine.Command command, string input, params string[] args)
     {
         lock (ConsoleGate)
         {
-            var (output, error) = (Console.Out, Console.Error);
+            var (output, error, reader) = (Console.Out, Console.Error, Console.In);
             var (stdout, stderr) = (new StringWriter(), new StringWriter());
             Console.SetOut(stdout);
             Console.SetError(stderr);
+            Console.SetIn(new StringReader(input));
             try
             {
                 int code = command.Parse(args).Invoke();
@@ -109,6 +149,7 @@ public sealed class DecoderCliTests : IDisposable
             {
                 Console.SetOut(output);
                 Console.SetError(error);
+                Console.SetIn(reader);
             }
         }
     }

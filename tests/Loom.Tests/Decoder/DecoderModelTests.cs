@@ -115,6 +115,13 @@ public sealed class DecoderModelTests(ITestOutputHelper output) : IDisposable
         new GgufWriter().AddMetadata("general.architecture", "mamba").Write(mamba);
         Assert.Contains("mamba", Assert.Throws<ModelFormatException>(() => DecoderModel.Load(mamba)).Message);
 
+        // A layer count far beyond the tensors: refused before anything is allocated for it.
+        string hollow = Path.Combine(_folder, "hollow.gguf");
+        new GgufWriter().AddMetadata("general.architecture", "llama").AddMetadata("llama.block_count", 2_000_000_000u)
+            .AddMetadata("llama.context_length", 64u).AddMetadata("llama.embedding_length", 64u).AddMetadata("llama.feed_forward_length", 64u)
+            .AddMetadata("llama.attention.head_count", 4u).AddMetadata("llama.vocab_size", 10u).Write(hollow);
+        Assert.Contains("2000000000 layers", Assert.Throws<ModelFormatException>(() => DecoderModel.Load(hollow)).Message);
+
         // A tensor whose shape does not match the declared architecture, named.
         var spec = new TinyDecoderSpec("llama", GgmlType.F32) { Embedding = 256, Heads = 8 };
         string path = Write(spec);

@@ -18,7 +18,7 @@ public sealed class DecoderParityTests(ITestOutputHelper output) : IDisposable
     {
         var data = new TheoryData<string, GgmlType>();
         foreach (string arch in new[] { "llama", "qwen2", "phi3", "gpt2", "mistral" })
-            foreach (var type in new[] { GgmlType.F32, GgmlType.F16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K })
+            foreach (var type in new[] { GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K })
                 data.Add(arch, type);
         return data;
     }
@@ -59,6 +59,7 @@ public sealed class DecoderParityTests(ITestOutputHelper output) : IDisposable
         {
             GgmlType.F32 => arch == "gpt2" ? 1e-3 : 1e-4,
             GgmlType.F16 => 2e-3,
+            GgmlType.BF16 => 2e-2,
             _ => 1e-1,
         };
         Assert.True(loomVsLlama <= tolerance, $"|loom − llama.cpp| = {loomVsLlama:E2} > {tolerance:E0}");

@@ -140,6 +140,10 @@ public class GgufTests
         Assert.False(m.TryGetUInt32("big", out _));
         Assert.False(m.TryGetString("nope", out _));
         Assert.True(m.TryGetInt64("neg", out long neg) && neg == -1);
+        Assert.Equal([-3L, 4L], GgufValue.Array(new[] { -3, 4 }).AsInt64Array());
+        Assert.Equal([5L], GgufValue.Array(new ushort[] { 5 }).AsInt64Array());
+        Assert.Throws<InvalidCastException>(() => GgufValue.Array(new[] { 1f }).AsInt64Array());
+        Assert.Throws<InvalidCastException>(() => GgufValue.From(3).AsInt64Array());
     }
 
     public static TheoryData<uint> Alignments => new() { 1u, 32u, 64u, 4096u };
@@ -240,6 +244,39 @@ public class GgufTests
         finally
         {
             Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public void ReadsTensorsBeyond4GiBAndRefusesToHandOutOneOver2GiB()
+    {
+        // A sparse 6.5 GiB file: a small tensor past the 4 GiB mark and a 2.5 GiB one. Mapping it costs no disk or memory.
+        const long far = (1L << 32) + 64, big = 5L << 29;
+        var header = new RawBytes().Ascii("GGUF").U32(3).U64(2).U64(0)
+            .Str("far").U32(1).U64(16).U32(0).U64((ulong)far)
+            .Str("big").U32(1).U64((ulong)big).U32(24).U64((ulong)(far + 64))   // I8: one byte per element
+            .PadTo(32).ToArray();
+        string path = Path.Combine(Path.GetTempPath(), $"loom-sparse-{Guid.NewGuid():N}.gguf");
+        try
+        {
+            using (var stream = File.Create(path))
+            {
+                stream.Write(header);
+                stream.SetLength(header.Length + far + 64 + big);
+                stream.Position = header.Length + far;
+                stream.Write(BitConverter.GetBytes(42f));
+            }
+            using var file = GgufFile.Open(path);
+            var data = file.GetData("far");
+            Assert.Equal(64, data.Length);
+            Assert.Equal(42f, BitConverter.ToSingle(data.Span));
+            Assert.Equal(big, file.GetTensor("big").ByteCount);
+            Assert.Contains("up to 2 GiB", Assert.Throws<ModelFormatException>(() => file.GetData("big")).Message);
+            Assert.Equal(big + 64, ModelSummary.Read(path).TensorBytes);
+        }
+        finally
+        {
+            File.Delete(path);
         }
     }
 

@@ -82,6 +82,31 @@ public sealed class ModelSummaryTests : IDisposable
         Assert.Contains(s.Metadata, p => p.Key == "format" && p.Value == "pt");
     }
 
+    [Theory]
+    [InlineData("tokenizer.json", "[1, 2]", "not a JSON object")]
+    [InlineData("tokenizer.json", "{\"model\": ", "not valid JSON")]
+    [InlineData("tokenizer_config.json", "\"text\"", "not a JSON object")]
+    [InlineData("config.json", "{\"hidden_size\": [4]}", "'hidden_size'")]
+    public void MalformedFolderFilesAreRefusedNamingTheFile(string file, string content, string problem)
+    {
+        WriteHuggingFaceFolder();
+        File.WriteAllText(Path.Combine(_dir, file), content);
+        var e = Assert.Throws<ModelFormatException>(() => ModelSummary.Read(_dir));
+        Assert.Contains(problem, e.Message);
+        Assert.StartsWith(file, e.Message);
+    }
+
+    [Fact]
+    public void OddButValidTokenizerFilesAreTolerated()
+    {
+        WriteHuggingFaceFolder();
+        File.WriteAllText(Path.Combine(_dir, "tokenizer.json"), """{"model": {"type": 7, "vocab": 5}, "added_tokens": [{"id": "x"}, 3]}""");
+        File.WriteAllText(Path.Combine(_dir, "tokenizer_config.json"), """{"eos_token": {"content": 5}, "bos_token": null, "chat_template": [{"name": "default", "template": "x"}]}""");
+        var s = ModelSummary.Read(_dir);
+        Assert.Null(s.Tokenizer);
+        Assert.True(s.HasChatTemplate);
+    }
+
     [Fact]
     public void InfoCommandPrintsJsonTablesAndRefusals()
     {

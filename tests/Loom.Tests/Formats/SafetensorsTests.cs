@@ -52,6 +52,7 @@ public class SafetensorsTests
         byte[] bytes = stream.ToArray();
         Assert.Equal(0, (long)BitConverter.ToUInt64(bytes) % 8);
         using var file = SafetensorsFile.Read(bytes);
+        Assert.All(file.Tensors, t => Assert.Equal(0, t.FileOffset % SafetensorsDTypes.ElementSize(t.DType)));
         Assert.Equal("ünïcode", file.Metadata["note"]);
         foreach (var (name, data) in expected)
         {

@@ -73,5 +73,26 @@ public class RagTests
         Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(answer.Text, @"\[\d\]").Count);
     }
 
+    [Fact]
+    public void Extractive_answers_skip_tables_code_and_fragments_but_keep_prose()
+    {
+        var context = """
+            | stage | type | what it does |
+            |---|---|---|
+            ```csharp
+            var store = DocumentStore.Open("notes.db");
+            ```
+            │ tokenizer.ggml.scores │ array │
+            - **Crash-safe.** Every batch is one transaction in the write-ahead log.
+            Short bit.
+            """;
+        var kept = TokenCounters.Sentences(Rag.WithoutCodeAndTables(context)).ToList();
+        Assert.DoesNotContain(kept, s => s.Contains('|') || s.Contains("DocumentStore.Open") || s.Contains('│'));
+        Assert.Contains(kept, s => s.Contains("Every batch is one transaction"));
+        Assert.True(Rag.IsProse("Crash-safe. Every batch is one transaction in the write-ahead log."));
+        Assert.False(Rag.IsProse("Short bit."));
+        Assert.False(Rag.IsProse("`loom index DIR [--db FILE] [--json]` → {\"files_seen\", \"added\"}"));
+    }
+
     private static int CountOf(string text, string part) => (text.Length - text.Replace(part, "").Length) / part.Length;
 }

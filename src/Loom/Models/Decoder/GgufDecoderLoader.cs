@@ -11,6 +11,8 @@ internal static class GgufDecoderLoader
             ? (int)embd.Dimensions[1] : null;
         var config = DecoderConfig.FromGguf(file.Metadata, file.Path, embeddingRows);
         var read = DecoderTensorReader.For(file);
+        // Every layer has several tensors: a block count beyond the tensor count is a lie, refused before allocating for it.
+        if (config.Layers > file.Tensors.Count) throw new ModelFormatException(file.Path, $"{config.Layers} layers declared but the file holds only {file.Tensors.Count} tensors");
 
         if (read.Has("rope_factors_long.weight") || read.Has("rope_factors_short.weight"))
             throw new ModelFormatException(file.Path, "LongRoPE (rope_factors_long/short) is not supported");

@@ -16,6 +16,7 @@ internal static class HuggingFaceDecoderLoader
         var hf = HuggingFaceConfig.Load(configPath);
         var config = DecoderConfig.FromHuggingFace(hf, configPath);
         var read = DecoderTensorReader.For(model);
+        if (config.Layers > model.Tensors.Count) throw new ModelFormatException(configPath, $"{config.Layers} layers declared but the model holds only {model.Tensors.Count} tensors");
         bool tied = hf.TieWordEmbeddings ?? false;
         return config.Architecture == DecoderArchitecture.Gpt2 ? LoadGpt2(config, read) : LoadLlama(config, read, tied);
     }
