@@ -34,7 +34,8 @@ public sealed class Sampler
     /// <summary>Records a token of the sequence (prompt or generated) for the penalties.</summary>
     public void Accept(int tokenId)
     {
-        if (_options.PenaltyWindow == 0) return;
+        bool penalised = _options.RepetitionPenalty != 1 || _options.FrequencyPenalty != 0 || _options.PresencePenalty != 0;
+        if (_options.PenaltyWindow == 0 || !penalised) return;
         _window.Enqueue(tokenId);
         _counts[tokenId] = _counts.GetValueOrDefault(tokenId) + 1;
         if (_window.Count > _options.PenaltyWindow)
