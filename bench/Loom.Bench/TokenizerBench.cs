@@ -36,6 +36,20 @@ internal static class TokenizerBench
             ("Loom TokenizerResolver(\"cl100k\")", () => { foreach (var e in entries) cl100k.EncodeToIds(e); }),
             ("ML.Tokenizers TiktokenTokenizer", () => { foreach (var e in entries) mlCl100k.EncodeToIds(e); }));
 
+        foreach (int size in new[] { 8000 })
+        {
+            var path = Path.Combine(Path.GetTempPath(), $"loom-bench-bpe-{Environment.ProcessId}.json");
+            double best = double.MaxValue;
+            for (int r = 0; r < Math.Min(runs, 3); r++)
+            {
+                var clock = Stopwatch.StartNew();
+                ByteLevelBpeTrainer.Train(entries, path, new BpeTrainerOptions { VocabularySize = size });
+                best = Math.Min(best, clock.Elapsed.TotalSeconds);
+            }
+            File.Delete(path);
+            Console.WriteLine($"byte-level BPE trainer, {size} tokens on {megabytes:F2} MB: {best:F2} s");
+        }
+
         var sentences = entries.Select(e => Word2VecCorpus.Words(e).ToArray()).ToArray();
         long words = sentences.Sum(s => (long)s.Length);
         foreach (int threads in new[] { 1, 2 })

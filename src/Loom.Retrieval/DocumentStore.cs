@@ -242,9 +242,21 @@ public sealed partial class DocumentStore : IRetrievalStore, IDisposable
         return hits;
     }
 
-    /// <summary>Turns free text into an FTS5 expression of quoted terms joined by OR (at most 64 terms).</summary>
-    internal static string ToMatchExpression(string query) =>
-        string.Join(" OR ", Term().Matches(query).Select(m => m.Value.ToLowerInvariant()).Distinct().Take(64).Select(t => $"\"{t}\""));
+    /// <summary>Turns free text into an FTS5 expression of quoted terms joined by OR (at most 64 terms). Common English
+    /// function words are dropped unless nothing else is left: they match most chunks, cost most of the time, and add
+    /// next to nothing to BM25.</summary>
+    internal static string ToMatchExpression(string query)
+    {
+        var terms = Term().Matches(query).Select(m => m.Value.ToLowerInvariant()).Distinct().ToList();
+        var content = terms.Where(t => !StopWords.Contains(t)).ToList();
+        return string.Join(" OR ", (content.Count > 0 ? content : terms).Take(64).Select(t => $"\"{t}\""));
+    }
+
+    private static readonly HashSet<string> StopWords =
+    [
+        "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "has", "have", "how", "i", "if", "in", "into", "is", "it", "its",
+        "of", "on", "or", "that", "the", "their", "then", "there", "these", "this", "to", "was", "what", "when", "which", "who", "will", "with", "you",
+    ];
 
     [GeneratedRegex(@"[\p{L}\p{N}_]+")]
     private static partial Regex Term();

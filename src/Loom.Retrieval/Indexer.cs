@@ -44,18 +44,12 @@ public sealed class Indexer(DocumentStore store, IEmbeddingGenerator<string, Emb
         var files = Directory.EnumerateFiles(directory, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint })
             .Where(include).Order(StringComparer.Ordinal).ToList();
         var prefix = directory.EndsWith(Path.DirectorySeparatorChar) ? directory : directory + Path.DirectorySeparatorChar;
-        var sources = files.Select(path => new Func<(string, string, SourceDocument?, string?)>(() =>
+        // Lazy: each file is hashed when ingestion reaches it.
+        var sources = files.Select(path =>
         {
-            try
-            {
-                var hash = HashFile(path);
-                return (path, hash, null, null);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return (path, "", null, $"cannot read: {e.Message}");
-            }
-        }));
+            try { return new Source(path, HashFile(path), null, null); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return new Source(path, "", null, $"cannot read: {e.Message}"); }
+        });
         return await RunAsync(files.Count, sources, DocumentReader.Read, prefix, progress, cancellationToken).ConfigureAwait(false);
     }
 
@@ -65,12 +59,15 @@ public sealed class Indexer(DocumentStore store, IEmbeddingGenerator<string, Emb
     {
         var byPath = new Dictionary<string, SourceDocument>(StringComparer.Ordinal);
         foreach (var d in documents) byPath[d.Path] = d;
-        var sources = byPath.Values.Select(d => new Func<(string, string, SourceDocument?, string?)>(() =>
-            (d.Path, HashText(d.Title + "\0" + string.Join("\0", d.Sections.Select(s => s.Heading + "\0" + s.Text))), d, null)));
+        var sources = byPath.Values.Select(d =>
+            new Source(d.Path, HashText(d.Title + "\0" + string.Join("\0", d.Sections.Select(s => s.Heading + "\0" + s.Text))), d, null));
         return await RunAsync(byPath.Count, sources, p => byPath[p], removeOthersUnder, progress, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<IndexSummary> RunAsync(int total, IEnumerable<Func<(string Path, string Hash, SourceDocument? Document, string? Error)>> sources,
+    /// <summary>A document to ingest: its key, content hash, the document when already in memory, or why it cannot be read.</summary>
+    private sealed record Source(string Path, string Hash, SourceDocument? Document, string? Error);
+
+    private async Task<IndexSummary> RunAsync(int total, IEnumerable<Source> sources,
         Func<string, SourceDocument> read, string? scope, IProgress<IndexProgress>? progress, CancellationToken cancellationToken)
     {
         var model = generator is null ? null : await EmbeddingModels.DescribeAsync(generator, cancellationToken).ConfigureAwait(false);
@@ -86,7 +83,7 @@ public sealed class Indexer(DocumentStore store, IEmbeddingGenerator<string, Emb
         foreach (var source in sources)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var (path, hash, document, error) = source();
+            var (path, hash, document, error) = source;
             seen.Add(path);
             progress?.Report(new IndexProgress(done, total, path));
             if (error is null && stored.TryGetValue(path, out var old) && old == hash) unchanged++;

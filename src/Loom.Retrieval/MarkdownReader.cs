@@ -2,7 +2,7 @@ namespace Loom.Retrieval;
 
 /// <summary>Markdown: the first level-1 heading is the title; every ATX heading (#..######) starts a section.
 /// Code fences are kept as text (they are often what users search for) and headings inside them are not headings.</summary>
-public static class MarkdownReader
+public static partial class MarkdownReader
 {
     public static SourceDocument Read(string path, string text)
     {
@@ -20,7 +20,7 @@ public static class MarkdownReader
             if (level > 0)
             {
                 Flush();
-                heading = line[level..].Trim().TrimEnd('#').Trim();
+                heading = ClosingHashes().Replace(line[level..].Trim(), "");
                 if (level == 1 && title is null) title = heading;
                 continue;
             }
@@ -36,6 +36,10 @@ public static class MarkdownReader
             body.Clear();
         }
     }
+
+    /// <summary>An optional closing sequence "  ##" (it needs a space before it, so "C#" keeps its hash).</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"(^|\s+)#+$")]
+    private static partial System.Text.RegularExpressions.Regex ClosingHashes();
 
     private static int HeadingLevel(string line)
     {

@@ -83,7 +83,11 @@ public sealed partial class Rag(Retriever retriever, IChatClient? chatClient = n
     /// terms), in source order, each followed by its citation.</summary>
     private async Task<string> ExtractAsync(string question, List<RagSource> sources, CancellationToken cancellationToken)
     {
-        var sentences = sources.SelectMany(s => TokenCounters.Sentences(s.Chunk.Context).Select(text => (Source: s.Number, Text: Regex.Replace(text, @"\s+", " ")))).ToList();
+        var all = sources.SelectMany(s => TokenCounters.Sentences(WithoutCodeAndTables(s.Chunk.Context))
+            .Select(text => (Source: s.Number, Text: Readable(text)))).Where(s => s.Text.Length > 0).ToList();
+        // Answer with prose; tables, code and fragments stay searchable but read badly as an answer.
+        var sentences = all.Where(s => IsProse(s.Text)).ToList();
+        if (sentences.Count == 0) sentences = all;
         if (sentences.Count == 0) return "";
         double[] scores;
         if (retriever.Generator is { } generator)
@@ -101,10 +105,44 @@ public sealed partial class Rag(Retriever retriever, IChatClient? chatClient = n
         return string.Join(" ", chosen.Select(i => $"{sentences[i].Text} [{sentences[i].Source}]"));
     }
 
+    /// <summary>Drops fenced code blocks, Markdown table rows and box-drawn tables, keeping the paragraphs around them.</summary>
+    internal static string WithoutCodeAndTables(string text)
+    {
+        var kept = new StringBuilder();
+        var inFence = false;
+        foreach (var line in text.Split('\n'))
+        {
+            var trimmed = line.TrimStart();
+            if (trimmed.StartsWith("```", StringComparison.Ordinal) || trimmed.StartsWith("~~~", StringComparison.Ordinal)) { inFence = !inFence; kept.Append('\n'); continue; }
+            if (inFence || trimmed.StartsWith('|') || trimmed.Any(c => c is >= '\u2500' and <= '\u257F')) { kept.Append('\n'); continue; }
+            kept.Append(line).Append('\n');
+        }
+        return kept.ToString();
+    }
+
+    /// <summary>One line of text without list bullets, heading marks and bold/italic asterisks.</summary>
+    private static string Readable(string sentence)
+    {
+        var text = Regex.Replace(sentence, @"\s+", " ").Trim();
+        text = Regex.Replace(text, @"^(?:[-*+•]|\d+[.)]|#+)\s+", "");
+        return text.Replace("**", "").Trim();
+    }
+
+    /// <summary>A sentence worth reading on its own: at least five words, mostly letters, and ending like a sentence.</summary>
+    internal static bool IsProse(string sentence)
+    {
+        if (AnyWord().Matches(sentence).Count < 5) return false;
+        var letters = sentence.Count(char.IsLetter);
+        var symbols = sentence.Count(c => !char.IsLetterOrDigit(c) && !char.IsWhiteSpace(c) && c is not ('.' or ',' or '\'' or '"' or '(' or ')' or ';' or ':' or '-'));
+        return letters >= 0.6 * sentence.Count(c => !char.IsWhiteSpace(c)) && symbols <= sentence.Length / 12 + 2 && sentence.TrimEnd().LastOrDefault() is '.' or '!' or '?' or ')' or ':' or '"';
+    }
+
     private static List<string> Terms(string text) => Word().Matches(text.ToLowerInvariant()).Select(m => m.Value).ToList();
 
     [GeneratedRegex(@"\[(\d{1,3})\]")]
     private static partial Regex Citation();
     [GeneratedRegex(@"[\p{L}\p{N}]{3,}")]
     private static partial Regex Word();
+    [GeneratedRegex(@"\p{L}+")]
+    private static partial Regex AnyWord();
 }

@@ -16,6 +16,3 @@ public sealed class EmbeddingModelMismatchException(string storePath, EmbeddingM
     public EmbeddingModelInfo Stored { get; } = stored;
     public EmbeddingModelInfo Given { get; } = given;
 }
-
-/// <summary>Which model made a store's vectors.</summary>
-public sealed record EmbeddingModelInfo(string Name, int Dimensions);

@@ -22,10 +22,10 @@ public static partial class TokenCounters
     }
 
     /// <summary>Splits a text into sentences at ., ! or ? followed by whitespace and an upper-case letter, digit or quote,
-    /// (line breaks inside a sentence are kept).</summary>
+    /// at blank lines and before list items; other line breaks inside a sentence are kept.</summary>
     public static IEnumerable<string> Sentences(string text) =>
         SentenceBoundary().Split(text).Select(s => s.Trim()).Where(s => s.Length > 0);
 
-    [GeneratedRegex(@"(?<=[.!?][""')\]]?)\s+(?=[\p{Lu}\d""'(\[])")]
+    [GeneratedRegex(@"(?<=[.!?][""')\]]?)\s+(?=[\p{Lu}\d""'(\[])|\n\s*\n|\n(?=[ \t]*(?:[-*+•]|\d+[.)])[ \t])")]
     private static partial Regex SentenceBoundary();
 }

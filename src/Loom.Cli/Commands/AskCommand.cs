@@ -38,10 +38,14 @@ internal static class AskCommand
             {
                 var generator = RetrievalSetup.CreateEmbeddingGenerator();
                 DocumentStore store;
+                Func<string, string> display = path => path;
                 if (parse.GetValue(db) is { } dbPath) store = DocumentStore.Open(dbPath, readOnly: true);
                 else
                 {
+                    var bundled = parse.GetValue(corpus) is null;
                     var folder = parse.GetValue(corpus) ?? RetrievalSetup.BundledDocs();
+                    // Sources are shown relative to the corpus (the bundled docs as docs/..., not their cache folder).
+                    display = path => (bundled ? "docs/" : "") + Path.GetRelativePath(folder, path);
                     if (!Directory.Exists(folder)) return RetrievalSetup.Refuse($"no folder '{folder}'");
                     store = DocumentStore.Open(RetrievalSetup.DatabaseFor(folder));
                     if (store.Model is not null && generator is null)
@@ -59,14 +63,14 @@ internal static class AskCommand
                         RetrievalSetup.WriteJson(new
                         {
                             question = answer.Question, answer = answer.Text, extractive = answer.Extractive, cited = answer.Cited,
-                            sources = answer.Sources.Select(s => new { number = s.Number, path = s.Chunk.Path, title = s.Chunk.Title, section = s.Chunk.Section, score = s.Score, text = s.Chunk.Context }),
+                            sources = answer.Sources.Select(s => new { number = s.Number, path = display(s.Chunk.Path), title = s.Chunk.Title, section = s.Chunk.Section, score = s.Score, text = s.Chunk.Context }),
                         });
                         return 0;
                     }
                     Console.WriteLine(answer.Text);
                     Console.WriteLine();
                     foreach (var s in answer.Sources)
-                        Console.WriteLine($"[{s.Number}] {s.Chunk.Path}{(s.Chunk.Section.Length > 0 ? " § " + s.Chunk.Section : "")}  ({s.Score:0.####})");
+                        Console.WriteLine($"[{s.Number}] {display(s.Chunk.Path)}{(s.Chunk.Section.Length > 0 ? " § " + s.Chunk.Section : "")}  ({s.Score:0.####})");
                     return 0;
                 }
             }

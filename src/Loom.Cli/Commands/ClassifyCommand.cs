@@ -5,6 +5,7 @@ using System.Text.Json;
 using Loom.Classification;
 using Loom.Cli.Plots;
 using Loom.Data;
+using Loom.Embeddings;
 using Loom.Formats;
 using Microsoft.Extensions.AI;
 using Spectre.Console;
@@ -27,7 +28,7 @@ internal static class ClassifyCommand
     private static Option<string> FeaturesOption() => new("--features")
     {
         Description = "Features: 'embeddings' (sentence embeddings) or 'tfidf'",
-        DefaultValueFactory = _ => "tfidf",
+        DefaultValueFactory = _ => "embeddings",
     };
 
     private static Command Train()
@@ -189,9 +190,8 @@ internal static class ClassifyCommand
         return lines.ToArray();
     }
 
-    /// <summary>The default sentence encoder (all-MiniLM-L6-v2).</summary>
-    internal static IEmbeddingGenerator<string, Embedding<float>> OpenEmbeddings()
-        => throw new NotSupportedException("sentence embeddings are not in this build yet (Loom.Embeddings.SentenceEncoder); use --features tfidf");
+    /// <summary>The sentence encoder: a default model name ("minilm", "arctic-xs"), an ONNX file or a model folder.</summary>
+    internal static IEmbeddingGenerator<string, Embedding<float>> OpenEmbeddings(string model = "minilm") => SentenceEncoder.Create(model);
 
     /// <summary>Runs a command body; refused input becomes a one-line reason on stderr and exit code 1.</summary>
     internal static async Task<int> Run(Func<Task> body)

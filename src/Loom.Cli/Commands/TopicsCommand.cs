@@ -28,14 +28,16 @@ internal static class TopicsCommand
         var reduceOutliers = new Option<bool>("--reduce-outliers") { Description = "Move outliers to their nearest topic" };
         var save = new Option<string?>("--save") { Description = "Save the topic model (JSON)" };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 42 };
+        var embeddingsFile = new Option<string?>("--embeddings") { Description = "Precomputed embeddings of the documents (.npy from 'loom embed --out')" };
+        var encoderModel = new Option<string>("--model") { Description = "Sentence encoder: minilm, arctic-xs, an ONNX file or a model folder", DefaultValueFactory = _ => "minilm" };
         var command = new Command("topics", "Find topics in documents: embed, UMAP, HDBSCAN, c-TF-IDF")
         {
-            file, json, png, bars, hierarchy, minClusterSize, topics, words, representation, reduceOutliers, save, seed,
+            file, json, png, bars, hierarchy, minClusterSize, topics, words, representation, reduceOutliers, save, seed, embeddingsFile, encoderModel,
         };
         command.SetAction(async (parse, ct) => await ClassifyCommand.Run(async () =>
         {
             var documents = ReadDocuments(parse.GetValue(file)!);
-            var generator = ClassifyCommand.OpenEmbeddings();
+            var generator = ClassifyCommand.OpenEmbeddings(parse.GetValue(encoderModel)!);
             int seedValue = parse.GetValue(seed);
             var options = new TopicModelOptions
             {
@@ -53,7 +55,8 @@ internal static class TopicsCommand
             };
             bool quiet = parse.GetValue(json);
             var progress = new Progress<string>(stage => { if (!quiet) Console.Error.WriteLine($"{stage}…"); });
-            var embeddings = await EmbeddingBatches.EmbedAsync(generator, documents, 256, null, ct);
+            var embeddings = parse.GetValue(embeddingsFile) is { } npy ? NpyMatrix.Read(npy) : await EmbeddingBatches.EmbedAsync(generator, documents, 256, null, ct);
+            if (embeddings.Length != documents.Count) throw new ArgumentException($"{embeddings.Length} embeddings for {documents.Count} documents");
             var model = await TopicModel.FitAsync(documents, embeddings, generator, options, progress, ct);
             if (parse.GetValue(reduceOutliers)) await model.ReduceOutliersAsync(0, ct);
             if (parse.GetValue(save) is { } savePath) model.Save(savePath);

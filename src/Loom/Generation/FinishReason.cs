@@ -18,6 +18,6 @@ public enum FinishReason
     /// <summary>The KV cache (context) is full.</summary>
     ContextFull,
 
-    /// <summary>The caller cancelled.</summary>
+    /// <summary>The caller cancelled or stopped reading the stream, or the model failed.</summary>
     Cancelled,
 }

@@ -15,6 +15,12 @@ public sealed record GenerationOptions
     /// <summary>Texts that end generation; neither they nor anything after them is emitted.</summary>
     public IReadOnlyList<string> StopStrings { get; init; } = [];
 
+    /// <summary>
+    /// False recomputes the whole sequence for every new token instead of reusing cached keys and values: the
+    /// book's chapter 3 comparison that shows what the KV cache saves. The output is the same, only slower.
+    /// </summary>
+    public bool UseKvCache { get; init; } = true;
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegative(MaxTokens);

@@ -78,7 +78,7 @@ public sealed class Generator
             float[] logits = new float[vocabulary];
 
             // Reuse the cached prefix; at least the last prompt token is recomputed, to get its logits.
-            int reused = Math.Min(Cache.TruncateToCommonPrefix(promptIds), promptIds.Length - 1);
+            int reused = options.UseKvCache ? Math.Min(Cache.TruncateToCommonPrefix(promptIds), promptIds.Length - 1) : 0;
             Cache.Truncate(reused);
             stats = stats with { ReusedPromptTokens = reused };
 
@@ -125,7 +125,16 @@ public sealed class Generator
                 yield return new GeneratedToken(token, text, logProbability);
                 if (last) break;
 
-                await ForwardAsync(new[] { token }, logits, cancellationToken).ConfigureAwait(false);
+                if (options.UseKvCache)
+                {
+                    await ForwardAsync(new[] { token }, logits, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    int[] sequence = [.. Cache.Tokens, token];
+                    Cache.Clear();
+                    await ForwardAsync(sequence, logits, cancellationToken).ConfigureAwait(false);
+                }
             }
             stats = stats with { GeneratedTokens = generated, GenerationTime = clock.Elapsed, FinishReason = finish };
         }

@@ -16,6 +16,7 @@ public sealed class Sampler
     private float[] _logits = [];
     private float[] _sortKeys = [];
     private double[] _weights = [];
+    private int[]? _head;
 
     /// <summary>A sampler for one sequence.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
@@ -33,7 +34,8 @@ public sealed class Sampler
     /// <summary>Records a token of the sequence (prompt or generated) for the penalties.</summary>
     public void Accept(int tokenId)
     {
-        if (_options.PenaltyWindow == 0) return;
+        bool penalised = _options.RepetitionPenalty != 1 || _options.FrequencyPenalty != 0 || _options.PresencePenalty != 0;
+        if (_options.PenaltyWindow == 0 || !penalised) return;
         _window.Enqueue(tokenId);
         _counts[tokenId] = _counts.GetValueOrDefault(tokenId) + 1;
         if (_window.Count > _options.PenaltyWindow)
@@ -123,8 +125,12 @@ public sealed class Sampler
         }
         if (_options.TopP < 1)
         {
-            if (!sorted) SortDescending(count);
-            count = KeepTopP(count, _options.TopP);
+            if (!sorted && count > 1024 && TryTopPFromHead(count, _options.TopP, out int kept)) count = kept;
+            else
+            {
+                if (!sorted) SortDescending(count);
+                count = KeepTopP(count, _options.TopP);
+            }
         }
         if (_options.MinP > 0) count = KeepMinP(count, _options.MinP);
 
@@ -165,26 +171,75 @@ public sealed class Sampler
         return best;
     }
 
-    /// <summary>Selects the k largest logits with a min-heap, then sorts them (descending) to the front.</summary>
+    /// <summary>Keeps the k largest logits, sorted descending, at the front.</summary>
     private int KeepTopK(int count, int k)
     {
-        // Heap of candidate indices ordered by ascending logit: the root is the weakest of the best k so far.
-        Span<int> heap = k <= 1024 ? stackalloc int[k] : new int[k];
-        for (int i = 0; i < k; i++) { heap[i] = i; SiftUp(heap, i); }
+        Span<int> best = k <= 1024 ? stackalloc int[k] : new int[k];
+        SelectTop(count, best);
+        Gather(best);
+        return k;
+    }
+
+    /// <summary>Indices of the best.Length largest logits among the first count, best first (a min-heap pass).</summary>
+    private void SelectTop(int count, Span<int> best)
+    {
+        int k = best.Length;
+        // Heap ordered by ascending quality: the root is the weakest of the best k so far.
+        for (int i = 0; i < k; i++) { best[i] = i; SiftUp(best, i); }
         for (int i = k; i < count; i++)
         {
-            if (!Better(i, heap[0])) continue;
-            heap[0] = i;
-            SiftDown(heap, 0, k);
+            if (!Better(i, best[0])) continue;
+            best[0] = i;
+            SiftDown(best, 0, k);
         }
-        // Gather the winners to the front; _sortKeys and _weights are free scratch at this point.
-        Span<float> values = _sortKeys.AsSpan(0, k);
-        Span<int> ids = k <= 1024 ? stackalloc int[k] : new int[k];
-        for (int i = 0; i < k; i++) { ids[i] = _ids[heap[i]]; values[i] = _logits[heap[i]]; }
+        // Heap-sort in place: repeatedly move the weakest to the end.
+        for (int size = k - 1; size > 0; size--)
+        {
+            (best[0], best[size]) = (best[size], best[0]);
+            SiftDown(best, 0, size);
+        }
+    }
+
+    /// <summary>Moves the candidates at <paramref name="indices"/> (in that order) to the front.</summary>
+    private void Gather(ReadOnlySpan<int> indices)
+    {
+        // _sortKeys and _weights are free scratch here.
+        Span<float> values = _sortKeys.AsSpan(0, indices.Length);
+        Span<int> ids = indices.Length <= 1024 ? stackalloc int[indices.Length] : new int[indices.Length];
+        for (int i = 0; i < indices.Length; i++) { ids[i] = _ids[indices[i]]; values[i] = _logits[indices[i]]; }
         ids.CopyTo(_ids);
         values.CopyTo(_logits);
-        SortDescending(k);
-        return k;
+    }
+
+    /// <summary>
+    /// Top-p over a large unsorted vocabulary without sorting it all (llama.cpp's trick): the nucleus almost always
+    /// lies within the best few hundred tokens, so try the best 256, then 4096, and only then sort everything.
+    /// </summary>
+    private bool TryTopPFromHead(int count, float p, out int kept)
+    {
+        Span<double> weights = Weights(count);
+        double total = 0;
+        foreach (double w in weights) total += w;
+        Span<int> scratch = _head ??= new int[4096];
+        foreach (int head in (ReadOnlySpan<int>)[256, 4096])
+        {
+            if (head * 4 > count) break;
+            Span<int> best = scratch[..head];
+            SelectTop(count, best);
+            double cumulative = 0;
+            for (int i = 0; i < head; i++)
+            {
+                cumulative += weights[best[i]] / total;
+                if (cumulative >= p)
+                {
+                    kept = i + 1;
+                    Gather(best[..kept]);
+                    return true;
+                }
+            }
+        }
+        kept = count;
+        return false;
     }
 
     // "Better" = larger logit, ties broken towards the lower token id so results do not depend on the heap.
@@ -259,7 +314,7 @@ public sealed class Sampler
         float max = float.NegativeInfinity;
         for (int i = 0; i < count; i++) max = Math.Max(max, _logits[i]);
         if (float.IsNegativeInfinity(max) || float.IsNaN(max))
-            throw new InvalidOperationException("Every candidate token has a logit of −∞ or NaN; nothing can be sampled.");
+            throw new InvalidOperationException("The logits contain NaN, or every candidate token has a logit of −∞; nothing can be sampled.");
         Span<double> weights = _weights.AsSpan(0, count);
         for (int i = 0; i < count; i++) weights[i] = Math.Exp((double)_logits[i] - max);
         return weights;

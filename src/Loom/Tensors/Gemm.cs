@@ -57,32 +57,23 @@ internal static unsafe class Gemm
             float* a = (float*)xa, c = (float*)ya;
             byte* ws = (byte*)wa;
             int j0 = t * panelsPerTask * nr, j1 = Math.Min(n, j0 + panelsPerTask * nr);
-            float* b = MatMul.Scratch(panelsPerTask * nr * KC + KC);
-            float* row = b + panelsPerTask * nr * KC;
+            float* b = MatMul.Scratch(panelsPerTask * nr * KC + nr * KC);
+            float* decoded = b + panelsPerTask * nr * KC;
             for (int k0 = 0; k0 < k; k0 += KC)
             {
                 int kc = Math.Min(KC, k - k0);
                 long byteOffset = (long)k0 / blockSize * blockBytes, bytes = (long)kc / blockSize * blockBytes;
                 for (int js = j0; js < j1; js += nr)
                 {
-                    float* panel = b + (js - j0) * KC;
+                    // Decode the panel's weight rows side by side, then transpose them into k-major order.
                     for (int jj = 0; jj < nr; jj++)
                     {
-                        int j = js + jj;
-                        if (j >= j1)
-                        {
-                            for (int p = 0; p < kc; p++) panel[p * nr + jj] = 0;
-                            continue;
-                        }
-                        byte* src = ws + (long)j * w.RowBytes + byteOffset;
-                        float* seg = (float*)src;
-                        if (w.Type != GgmlType.F32)
-                        {
-                            Quantization.DequantizeBlocks(w.Type, new ReadOnlySpan<byte>(src, (int)bytes), new Span<float>(row, kc), path);
-                            seg = row;
-                        }
-                        for (int p = 0; p < kc; p++) panel[p * nr + jj] = seg[p];
+                        var dst = new Span<float>(decoded + jj * kc, kc);
+                        if (js + jj < j1)
+                            Quantization.DequantizeBlocks(w.Type, new ReadOnlySpan<byte>(ws + (long)(js + jj) * w.RowBytes + byteOffset, (int)bytes), dst, path);
+                        else dst.Clear();
                     }
+                    Transpose(decoded, nr, kc, b + (js - j0) * KC, path);
                 }
                 for (int ip = 0; ip < mPanels; ip++)
                 {
@@ -129,6 +120,46 @@ internal static unsafe class Gemm
                 }
             }
         }
+    }
+
+    /// <summary>dst[p · rowCount + r] = src[r · cols + p]: 8 × 8 tiles in registers on the AVX paths.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Transpose(float* src, int rowCount, int cols, float* dst, KernelPath path)
+    {
+        int p0 = 0;
+        if (path != KernelPath.Scalar)
+            for (; p0 + 8 <= cols; p0 += 8)
+                for (int r0 = 0; r0 < rowCount; r0 += 8)
+                {
+                    float* s = src + r0 * cols + p0;
+                    var t0 = Avx.UnpackLow(Vector256.Load(s), Vector256.Load(s + cols));
+                    var t1 = Avx.UnpackHigh(Vector256.Load(s), Vector256.Load(s + cols));
+                    var t2 = Avx.UnpackLow(Vector256.Load(s + 2 * cols), Vector256.Load(s + 3 * cols));
+                    var t3 = Avx.UnpackHigh(Vector256.Load(s + 2 * cols), Vector256.Load(s + 3 * cols));
+                    var t4 = Avx.UnpackLow(Vector256.Load(s + 4 * cols), Vector256.Load(s + 5 * cols));
+                    var t5 = Avx.UnpackHigh(Vector256.Load(s + 4 * cols), Vector256.Load(s + 5 * cols));
+                    var t6 = Avx.UnpackLow(Vector256.Load(s + 6 * cols), Vector256.Load(s + 7 * cols));
+                    var t7 = Avx.UnpackHigh(Vector256.Load(s + 6 * cols), Vector256.Load(s + 7 * cols));
+                    var u0 = Avx.Shuffle(t0, t2, 0x44);
+                    var u1 = Avx.Shuffle(t0, t2, 0xEE);
+                    var u2 = Avx.Shuffle(t1, t3, 0x44);
+                    var u3 = Avx.Shuffle(t1, t3, 0xEE);
+                    var u4 = Avx.Shuffle(t4, t6, 0x44);
+                    var u5 = Avx.Shuffle(t4, t6, 0xEE);
+                    var u6 = Avx.Shuffle(t5, t7, 0x44);
+                    var u7 = Avx.Shuffle(t5, t7, 0xEE);
+                    float* d = dst + p0 * rowCount + r0;
+                    Avx.Permute2x128(u0, u4, 0x20).Store(d);
+                    Avx.Permute2x128(u1, u5, 0x20).Store(d + rowCount);
+                    Avx.Permute2x128(u2, u6, 0x20).Store(d + 2 * rowCount);
+                    Avx.Permute2x128(u3, u7, 0x20).Store(d + 3 * rowCount);
+                    Avx.Permute2x128(u0, u4, 0x31).Store(d + 4 * rowCount);
+                    Avx.Permute2x128(u1, u5, 0x31).Store(d + 5 * rowCount);
+                    Avx.Permute2x128(u2, u6, 0x31).Store(d + 6 * rowCount);
+                    Avx.Permute2x128(u3, u7, 0x31).Store(d + 7 * rowCount);
+                }
+        for (int p = p0; p < cols; p++)
+            for (int r = 0; r < rowCount; r++) dst[p * rowCount + r] = src[r * cols + p];
     }
 
     private static void Put(Vector512<float> v, float* dst, bool add) => (add ? v + Vector512.Load(dst) : v).Store(dst);

@@ -257,15 +257,23 @@ public sealed class BertWordPieceTokenizer : Tokenizer
         var options = normalize ? Options : Options with { CleanText = false, HandleChineseCharacters = false, LowerCase = false, StripAccents = false };
         var normalized = BertNormalizedText.Normalize(segment, options);
         var text = normalized.Text.AsSpan();
-        var origins = normalized.Origins;
+        if (!preTokenize) WordPiece(text, 0, text.Length, normalized.Origins, segment, offset, ids, spans);
+        else
+            foreach (var (start, end) in SplitWords(text))
+                WordPiece(text, start, end, normalized.Origins, segment, offset, ids, spans);
+    }
+
+    /// <summary>HF's BertPreTokenizer: split at whitespace (dropped), and every punctuation character is a word alone.</summary>
+    internal static List<(int Start, int End)> SplitWords(ReadOnlySpan<char> text)
+    {
+        var words = new List<(int, int)>();
         int i = 0;
         while (i < text.Length)
         {
             int cp = BertNormalizedText.DecodeAt(text, i, out int length);
-            if (preTokenize && BertUnicode.IsWhitespace(cp)) { i += length; continue; }
+            if (BertUnicode.IsWhitespace(cp)) { i += length; continue; }
             int end = i + length;
-            if (!preTokenize) end = text.Length;
-            else if (!BertUnicode.IsPunctuation(cp))
+            if (!BertUnicode.IsPunctuation(cp))
             {
                 while (end < text.Length)
                 {
@@ -274,9 +282,17 @@ public sealed class BertWordPieceTokenizer : Tokenizer
                     end += l;
                 }
             }
-            WordPiece(text, i, end, origins, segment, offset, ids, spans);
+            words.Add((i, end));
             i = end;
         }
+        return words;
+    }
+
+    /// <summary>The words BERT's WordPiece sees in <paramref name="text"/>: normalised and pre-tokenized (for trainers).</summary>
+    internal static IEnumerable<string> Words(string text, BertTokenizerOptions options)
+    {
+        var normalized = BertNormalizedText.Normalize(text, options).Text;
+        return SplitWords(normalized).Select(w => normalized[w.Start..w.End]);
     }
 
     private void WordPiece(ReadOnlySpan<char> text, int wordStart, int wordEnd, int[] origins, ReadOnlySpan<char> original, int offset, List<int> ids, List<Range>? spans)

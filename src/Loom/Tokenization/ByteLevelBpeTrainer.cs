@@ -53,84 +53,36 @@ public static class ByteLevelBpeTrainer
             () => new Dictionary<string, long>(StringComparer.Ordinal),
             (text, _, counts) =>
             {
-                foreach (Match match in Gpt2.Matches(text))
+                // Counted by their text without allocating a string per occurrence; converted to bytes once per word.
+                var lookup = counts.GetAlternateLookup<ReadOnlySpan<char>>();
+                foreach (var match in Gpt2.EnumerateMatches(text))
                 {
-                    var word = ByteLevel.Encode(match.ValueSpan);
-                    counts[word] = counts.GetValueOrDefault(word) + 1;
+                    var word = text.AsSpan(match.Index, match.Length);
+                    lookup[word] = lookup.TryGetValue(word, out long count) ? count + 1 : 1;
                 }
                 return counts;
             },
             partial.Add);
         var total = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var counts in partial)
-            foreach (var (word, count) in counts) total[word] = total.GetValueOrDefault(word) + count;
+            foreach (var (word, count) in counts)
+            {
+                var symbols = ByteLevel.Encode(word);
+                total[symbols] = total.GetValueOrDefault(symbols) + count;
+            }
         return total;
     }
 
     private static (List<string> Vocabulary, List<(string Left, string Right)> Merges) Learn(Dictionary<string, long> wordCounts,
         BpeTrainerOptions options, IProgress<BpeTrainerProgress>? progress, CancellationToken cancellationToken)
     {
-        var vocabulary = new List<string>(options.SpecialTokens);
-        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var symbol in ByteLevel.Alphabet) { ids[symbol] = vocabulary.Count; vocabulary.Add(symbol); }
-        var symbolOf = new List<string>(ByteLevel.Alphabet); // symbol id → text (ids offset by the special tokens)
-        var words = wordCounts.Select(w => w.Key.Select(c => ids[c.ToString()] - options.SpecialTokens.Count).ToList()).ToArray();
-        var counts = wordCounts.Values.ToArray();
-        var pairCounts = new Dictionary<(int, int), long>();
-        var pairWords = new Dictionary<(int, int), HashSet<int>>();
-        // Most frequent pair first; ties to the lower symbol ids, so training is deterministic. Entries go stale when a
-        // count changes: the current count is pushed again and stale ones are skipped when popped.
-        var queue = new PriorityQueue<(int, int), (long, int, int)>();
-        var touched = new HashSet<(int, int)>();
-        for (int w = 0; w < words.Length; w++) AddPairs(w, +1);
-        foreach (var (pair, count) in pairCounts) queue.Enqueue(pair, (-count, pair.Item1, pair.Item2));
-        touched.Clear();
-        int target = options.VocabularySize - vocabulary.Count;
-        var merges = new List<(string, string)>();
-        while (merges.Count < target && queue.TryDequeue(out var pair, out var priority))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (!pairCounts.TryGetValue(pair, out long current) || current != -priority.Item1) continue;
-            if (current < options.MinFrequency) break;
-            var (left, right) = pair;
-            string merged = symbolOf[left] + symbolOf[right];
-            int newId = symbolOf.Count;
-            symbolOf.Add(merged);
-            vocabulary.Add(merged);
-            merges.Add((symbolOf[left], symbolOf[right]));
-            foreach (int w in pairWords[pair].ToArray())
-            {
-                AddPairs(w, -1);
-                var word = words[w];
-                for (int i = 0; i + 1 < word.Count; i++)
-                    if (word[i] == left && word[i + 1] == right) { word[i] = newId; word.RemoveAt(i + 1); }
-                AddPairs(w, +1);
-            }
-            foreach (var changed in touched)
-                if (pairCounts.TryGetValue(changed, out long count)) queue.Enqueue(changed, (-count, changed.Item1, changed.Item2));
-            touched.Clear();
-            if (merges.Count % 100 == 0) progress?.Report(new(merges.Count, target));
-        }
-        progress?.Report(new(merges.Count, target));
-        return (vocabulary, merges);
-
-        void AddPairs(int w, int sign)
-        {
-            var word = words[w];
-            for (int i = 0; i + 1 < word.Count; i++)
-            {
-                var pair = (word[i], word[i + 1]);
-                touched.Add(pair);
-                long count = pairCounts.GetValueOrDefault(pair) + sign * counts[w];
-                if (count <= 0) { pairCounts.Remove(pair); pairWords.Remove(pair); continue; }
-                pairCounts[pair] = count;
-                if (sign > 0)
-                {
-                    if (!pairWords.TryGetValue(pair, out var set)) pairWords[pair] = set = [];
-                    set.Add(w);
-                }
-            }
-        }
+        var symbols = new List<string>(ByteLevel.Alphabet);
+        var byteIds = symbols.Select((s, i) => (s, i)).ToDictionary(e => e.s[0], e => e.i);
+        var words = wordCounts.Keys.Select(w => w.Select(c => byteIds[c]).ToList()).ToArray();
+        var merges = BpeMergeLearner.Learn(symbols, words, wordCounts.Values.ToArray(),
+            options.VocabularySize - options.SpecialTokens.Count - symbols.Count, options.MinFrequency,
+            string.Concat, progress, cancellationToken);
+        return ([.. options.SpecialTokens, .. symbols], merges.Select(m => (m.Left, m.Right)).ToList());
     }
 
     private static void Write(string path, List<string> vocabulary, List<(string Left, string Right)> merges, IReadOnlyList<string> special)

@@ -24,6 +24,8 @@ public readonly record struct TokenView(string Text, int Id, Range Span, string 
         {
             var (start, length) = tokens[i].Offset.GetOffsetAndLength(source.Length);
             int from = Math.Max(start, covered), end = start + length;
+            // Some byte-level tokenizers give the bytes of an astral character half of its surrogate pair: widen to all of it.
+            if (end > 0 && end < source.Length && char.IsHighSurrogate(source[end - 1]) && char.IsLowSurrogate(source[end])) end++;
             views[i] = new TokenView(from < end ? source[from..end] : "", tokens[i].Id, tokens[i].Offset, tokens[i].Value);
             covered = Math.Max(covered, end);
         }

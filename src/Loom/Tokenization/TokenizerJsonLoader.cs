@@ -7,9 +7,10 @@ namespace Loom.Tokenization;
 
 /// <summary>
 /// Reads a Hugging Face tokenizer.json onto Microsoft.ML.Tokenizers: WordPiece (BERT family) as
-/// <see cref="BertWordPieceTokenizer"/>, byte-level BPE (GPT-2 style: ByteLevel pre-tokenizer, or a Split regex then
-/// ByteLevel as in Llama 3 / Qwen2) as <see cref="BpeTokenizer"/>. What it does not support yet it refuses by name
-/// rather than tokenizing differently.
+/// <see cref="BertWordPieceTokenizer"/>; byte-level BPE (GPT-2 style: ByteLevel pre-tokenizer, or a Split regex then
+/// ByteLevel as in Llama 3 / Qwen2) as ML.Tokenizers' <see cref="BpeTokenizer"/>; SentencePiece-style BPE (Llama 2 /
+/// Mistral: "▁" for spaces, byte fallback, fused unknowns, TemplateProcessing) as <see cref="SentencePieceBpeTokenizer"/>.
+/// What it does not support yet (Unigram, other normalizers) it refuses by name rather than tokenizing differently.
 /// </summary>
 public static class TokenizerJsonLoader
 {
@@ -27,8 +28,10 @@ public static class TokenizerJsonLoader
         return String(model, "type") switch
         {
             "WordPiece" => WordPiece(path, root, model),
+            "BPE" when IsSentencePieceStyle(root, model) => SentencePieceBpe(path, root, model),
             "BPE" => ByteLevelBpe(path, root, model),
-            var type => throw new ModelFormatException(path, $"model type '{type ?? "(none)"}' is not supported yet (WordPiece and byte-level BPE are)"),
+            "Unigram" => Unigram(path, root, model),
+            var type => throw new ModelFormatException(path, $"model type '{type ?? "(none)"}' is not supported yet (WordPiece and BPE are)"),
         };
     }
 
@@ -56,6 +59,121 @@ public static class TokenizerJsonLoader
         if (Object(root, "pre_tokenizer") is { } pre && String(pre, "type") != "BertPreTokenizer")
             throw new ModelFormatException(path, $"pre-tokenizer '{String(pre, "type")}' with a WordPiece model is not supported yet (BertPreTokenizer is)");
         return BertWordPieceTokenizer.FromTokens(tokens, options);
+    }
+
+    /// <summary>Unigram with a Metaspace pre-tokenizer (split, prepend "▁" always) and no normalizer.</summary>
+    private static UnigramTokenizer Unigram(string path, JsonElement root, JsonElement model)
+    {
+        if (Bool(model, "byte_fallback") == true) throw new ModelFormatException(path, "Unigram with byte_fallback is not supported yet");
+        if (Object(root, "normalizer") is { } normalizer)
+            throw new ModelFormatException(path, $"normalizer '{String(normalizer, "type")}' with a Unigram model is not supported yet");
+        if (Object(root, "pre_tokenizer") is not { } pre || String(pre, "type") != "Metaspace" || Bool(pre, "split") == false
+            || String(pre, "replacement") is { } r && r != "\u2581" || String(pre, "prepend_scheme") is { } scheme && scheme != "always")
+            throw new ModelFormatException(path, "a Unigram model is supported behind a Metaspace pre-tokenizer (replacement '\u2581', split, prepend_scheme always)");
+        if (!model.TryGetProperty("vocab", out var vocab) || vocab.ValueKind != JsonValueKind.Array)
+            throw new ModelFormatException(path, "the Unigram model has no \"vocab\" array of [piece, score]");
+        var tokens = new string[vocab.GetArrayLength()];
+        var scores = new double[tokens.Length];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        int i = 0;
+        foreach (var entry in vocab.EnumerateArray())
+        {
+            if (entry.ValueKind != JsonValueKind.Array || entry.GetArrayLength() != 2 || entry[0].ValueKind != JsonValueKind.String
+                || entry[1].ValueKind != JsonValueKind.Number || !double.IsFinite(entry[1].GetDouble()))
+                throw new ModelFormatException(path, $"vocab entry {i} is not [piece, finite score]");
+            tokens[i] = entry[0].GetString()!;
+            if (tokens[i].Length == 0 || !seen.Add(tokens[i])) throw new ModelFormatException(path, $"vocab entry {i} ('{tokens[i]}') is empty or appears twice");
+            scores[i++] = entry[1].GetDouble();
+        }
+        if (tokens.Length == 0) throw new ModelFormatException(path, "the Unigram vocabulary is empty");
+        if (!model.TryGetProperty("unk_id", out var unk) || !unk.TryGetInt32(out int unknownId) || unknownId < 0 || unknownId >= tokens.Length)
+            throw new ModelFormatException(path, "the Unigram model has no valid unk_id");
+        var vocabulary = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int k = 0; k < tokens.Length; k++) vocabulary[tokens[k]] = k;
+        return new UnigramTokenizer(tokens, scores, unknownId, AddedTokens(path, root, vocabulary));
+    }
+
+    /// <summary>Llama 2 / Mistral files: byte fallback, or "▁" put in by the normaliser or a Metaspace pre-tokenizer.</summary>
+    private static bool IsSentencePieceStyle(JsonElement root, JsonElement model) =>
+        Bool(model, "byte_fallback") == true
+        || (Object(root, "pre_tokenizer") is { } pre && String(pre, "type") == "Metaspace")
+        || (Object(root, "normalizer") is { } normalizer && MentionsMetaspace(normalizer.GetRawText()));
+
+    // "▁" written as itself or as a JSON escape.
+    private static bool MentionsMetaspace(string json) =>
+        json.Contains('\u2581') || json.Contains("\\u2581", StringComparison.OrdinalIgnoreCase);
+
+    private static SentencePieceBpeTokenizer SentencePieceBpe(string path, JsonElement root, JsonElement model)
+    {
+        if (Bool(model, "ignore_merges") == true) throw new ModelFormatException(path, "BPE with ignore_merges is not supported yet");
+        var tokens = Vocabulary(path, model);
+        var vocabulary = new Dictionary<string, int>(tokens.Length, StringComparer.Ordinal);
+        for (int i = 0; i < tokens.Length; i++) vocabulary[tokens[i]] = i;
+        var merges = Merges(path, model, vocabulary).Select(m => m.Split(' ') is [var l, var r] ? (l, r) : default).ToList();
+        bool prepend = SpaceHandling(path, root);
+        var special = AddedTokens(path, root, vocabulary);
+        var (prefix, suffix) = Template(path, root, vocabulary);
+        return new SentencePieceBpeTokenizer(tokens, merges, special, String(model, "unk_token"),
+            Bool(model, "byte_fallback") == true, Bool(model, "fuse_unk") == true, prefix, suffix, prepend,
+            prependUnlessPresent: Object(root, "pre_tokenizer") is not null);
+    }
+
+    /// <summary>
+    /// Where spaces become "▁": normalizer Sequence[Prepend("▁"), Replace(" ", "▁")] (or Replace alone), or a Metaspace
+    /// pre-tokenizer that does not split. Returns whether a "▁" is prepended.
+    /// </summary>
+    private static bool SpaceHandling(string path, JsonElement root)
+    {
+        const string Meta = "\u2581";
+        if (Object(root, "pre_tokenizer") is { } pre)
+        {
+            if (String(pre, "type") != "Metaspace" || Bool(pre, "split") == true || Object(root, "normalizer") is not null)
+                throw new ModelFormatException(path, "only Metaspace without splitting (and no normalizer) is supported as a SentencePiece-style pre-tokenizer");
+            return String(pre, "prepend_scheme") switch
+            {
+                "always" => true,
+                "never" => false,
+                var scheme => throw new ModelFormatException(path, $"Metaspace prepend_scheme '{scheme}' is not supported yet (always, never are)"),
+            };
+        }
+        if (Object(root, "normalizer") is not { } normalizer) return false;
+        var stages = String(normalizer, "type") == "Sequence" && normalizer.TryGetProperty("normalizers", out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().ToList() : [normalizer];
+        bool prepend = false, replace = false;
+        foreach (var stage in stages)
+        {
+            switch (String(stage, "type"))
+            {
+                case "Prepend" when String(stage, "prepend") == "▁" && !replace: prepend = true; break;
+                case "Replace" when Object(stage, "pattern") is { } pattern && String(pattern, "String") == " " && String(stage, "content") == "▁": replace = true; break;
+                default: throw new ModelFormatException(path, $"normalizer stage '{String(stage, "type")}' is not supported yet with a SentencePiece-style BPE (Prepend and Replace of ' ' by '{Meta}' are)");
+            }
+        }
+        if (!replace) throw new ModelFormatException(path, "a SentencePiece-style BPE needs spaces replaced by '▁'");
+        return prepend;
+    }
+
+    /// <summary>The ids a TemplateProcessing post-processor puts before and after a single sequence.</summary>
+    private static (int[] Prefix, int[] Suffix) Template(string path, JsonElement root, Dictionary<string, int> vocabulary)
+    {
+        if (Object(root, "post_processor") is not { } post) return ([], []);
+        if (String(post, "type") != "TemplateProcessing" || !post.TryGetProperty("single", out var single) || single.ValueKind != JsonValueKind.Array)
+            throw new ModelFormatException(path, $"post-processor '{String(post, "type")}' is not supported yet with a SentencePiece-style BPE (TemplateProcessing is)");
+        var prefix = new List<int>();
+        var suffix = new List<int>();
+        bool sequenceSeen = false;
+        foreach (var item in single.EnumerateArray())
+        {
+            if (Object(item, "Sequence") is not null) { sequenceSeen = true; continue; }
+            var name = Object(item, "SpecialToken") is { } token ? String(token, "id") : null;
+            if (name is null) throw new ModelFormatException(path, "a TemplateProcessing item is neither Sequence nor SpecialToken");
+            int id = Object(post, "special_tokens") is { } specials && Object(specials, name) is { } entry
+                     && entry.TryGetProperty("ids", out var ids) && ids.ValueKind == JsonValueKind.Array && ids.GetArrayLength() == 1 && ids[0].TryGetInt32(out int given)
+                ? given
+                : vocabulary.TryGetValue(name, out int known) ? known : throw new ModelFormatException(path, $"template token '{name}' has no id");
+            (sequenceSeen ? suffix : prefix).Add(id);
+        }
+        return (prefix.ToArray(), suffix.ToArray());
     }
 
     private static BpeTokenizer ByteLevelBpe(string path, JsonElement root, JsonElement model)

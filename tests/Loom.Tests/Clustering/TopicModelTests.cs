@@ -144,6 +144,21 @@ public class TopicModelTests
     }
 
     [Fact]
+    public async Task AllDuplicateDocumentsAreAllOutliers()
+    {
+        var generator = new KeywordEmbeddingGenerator("ship", "soup");
+        string[] same = Enumerable.Repeat("the ship sails", 40).ToArray();
+        var model = await TopicModel.FitAsync(same, generator, new TopicModelOptions
+        {
+            Reducer = new Umap(new UmapOptions { Components = 2, Neighbors = 5, Epochs = 20 }),
+            Clusterer = new Hdbscan(new HdbscanOptions { MinClusterSize = 5 }),
+        });
+        Assert.All(model.Assignments, a => Assert.Equal(-1, a));
+        Assert.Equal([-1], model.Topics.Select(t => t.Id));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => model.TransformAsync(["ship"]));
+    }
+
+    [Fact]
     public async Task RefusesTooFewDocumentsAndMismatchedEmbeddings()
     {
         var generator = new KeywordEmbeddingGenerator("a");

@@ -84,6 +84,18 @@ public class ChatTemplateTests
     }
 
     [Fact]
+    public void A_long_conversation_renders_within_the_default_limits()
+    {
+        var chat = ChatTemplate.Parse(Data("templates/qwen2.5-7b-instruct.jinja"));
+        var messages = Enumerable.Range(0, 4000).Select(i => new ChatMessage(i % 2 == 0 ? ChatRole.User : ChatRole.Assistant, $"turn {i} " + new string('x', 200)));
+        var clock = Stopwatch.StartNew();
+        string rendered = chat.Render(messages);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"{clock.Elapsed}");
+        Assert.Contains("turn 3999 ", rendered);
+        Assert.EndsWith("<|im_start|>assistant\n", rendered);
+    }
+
+    [Fact]
     public void Llama_3_2_uses_a_given_date_and_trims_the_system_message()
     {
         var chat = ChatTemplate.Parse(Data("templates/llama-3.2-3b-instruct.jinja"));
@@ -122,6 +134,7 @@ public class ChatTemplateTests
     [InlineData("{{ \"}}\" }}{{ {'a': {'b': 1}}['a']['b'] }}", "}}1")]
     [InlineData("{{ {'a': [1, 2.5, 'é\\n', true], 'b': none} | tojson }}", "{\"a\": [1, 2.5, \"é\\n\", true], \"b\": null}")]
     [InlineData("{{ {'a': [1]} | tojson(indent=2) }}", "{\n  \"a\": [\n    1\n  ]\n}")]
+    [InlineData("{{ {'a': [1, 2], 'b': 'x'} | tojson(separators=(',', ':')) }}", "{\"a\":[1,2],\"b\":\"x\"}")]
     public void Jinja_semantics(string template, string expected) => Assert.Equal(expected, Render(template));
 
     [Theory]

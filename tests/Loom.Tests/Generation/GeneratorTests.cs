@@ -134,4 +134,17 @@ public class GeneratorTests
         Assert.True(await running.MoveNextAsync());
         await Assert.ThrowsAsync<InvalidOperationException>(() => Collect(generator.GenerateAsync(Script[..2], Greedy())));
     }
+
+    [Fact]
+    public async Task Without_the_kv_cache_the_output_is_the_same_but_every_step_recomputes_the_sequence()
+    {
+        var cached = Model();
+        var withCache = await Collect(new Generator(cached, DetokenizerTests.Cl100k).GenerateAsync(Script[..3], Greedy(maxTokens: 6)));
+        var uncached = Model();
+        var withoutCache = await Collect(new Generator(uncached, DetokenizerTests.Cl100k).GenerateAsync(Script[..3], Greedy(maxTokens: 6) with { UseKvCache = false }));
+
+        Assert.Equal(withCache, withoutCache);
+        Assert.Equal(3 + 5, cached.ForwardedTokens);                       // prompt, then one token per step
+        Assert.Equal(3 + Enumerable.Range(4, 5).Sum(), uncached.ForwardedTokens); // prompt, then 4, 5, … 8 tokens
+    }
 }

@@ -89,6 +89,25 @@ public class SamplerTests
         Assert.True(actual.Count > 1 || configuration == "cold", "configuration should leave several candidates");
     }
 
+    /// <summary>Large vocabularies take the partial-selection paths of top-p (nucleus in the best 256, in the best 4096, or neither).</summary>
+    [Theory]
+    [InlineData(8.0, 0.9f, 1, 256)]          // a few dominant tokens: nucleus within the best 256
+    [InlineData(1.5, 0.2f, 257, 4096)]       // a broad head: within the best 4096
+    [InlineData(0.1, 0.95f, 4097, 50_000)]   // nearly flat: the full sort
+    public void Top_p_on_a_large_vocabulary_matches_the_reference(double headBoost, float topP, int minNucleus, int maxNucleus)
+    {
+        var random = new Random(11);
+        float[] logits = Enumerable.Range(0, 50_000)
+            .Select(i => (float)((i % 997 == 0 ? headBoost * 3 : 0) + (random.NextDouble() * 2 - 1) * headBoost)).ToArray();
+        var options = new SamplingOptions { Temperature = 0.9f, TopK = 0, TopP = topP, MinP = 0 };
+        var expected = Reference(logits, options, []);
+        var actual = new Sampler(options).Distribution(logits);
+
+        Assert.InRange(expected.Count, minNucleus, maxNucleus);
+        Assert.Equal(expected.Keys.Order(), actual.Select(p => p.TokenId).Order());
+        foreach (var p in actual) Assert.Equal(expected[p.TokenId], p.Probability, 1e-6);
+    }
+
     [Fact]
     public void Greedy_takes_argmax_after_penalties()
     {

@@ -56,6 +56,13 @@ public class ChunkerTests
     }
 
     [Fact]
+    public void Sentences_split_at_sentence_ends_blank_lines_and_list_items_but_not_inside_wrapped_lines()
+    {
+        var text = "First one. Second\nwrapped line.\n- item **one** ends.\n- item two\n\nlast e.g. ok";
+        Assert.Equal(["First one.", "Second\nwrapped line.", "- item **one** ends.", "- item two", "last e.g. ok"], TokenCounters.Sentences(text));
+    }
+
+    [Fact]
     public void Sections_become_chunk_metadata()
     {
         var doc = MarkdownReader.Read("a.md", "# T\nintro\n## Usage\nRun it.");

@@ -7,9 +7,9 @@ public class DocumentReaderTests
     [Fact]
     public void Markdown_title_is_first_h1_and_headings_start_sections_but_not_inside_code_fences()
     {
-        var doc = MarkdownReader.Read("a.md", "intro line\n# Loom guide\nHello.\n## Install\nRun it.\n```\n# not a heading\n```\n");
+        var doc = MarkdownReader.Read("a.md", "intro line\n# Loom guide\nHello.\n## Install ##\nRun it.\n```\n# not a heading\n```\n## C#\nCode.");
         Assert.Equal("Loom guide", doc.Title);
-        Assert.Equal(["", "Loom guide", "Install"], doc.Sections.Select(s => s.Heading));
+        Assert.Equal(["", "Loom guide", "Install", "C#"], doc.Sections.Select(s => s.Heading));
         Assert.Contains("# not a heading", doc.Sections[2].Text);
     }
 

@@ -73,5 +73,59 @@ public class RagTests
         Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(answer.Text, @"\[\d\]").Count);
     }
 
+    [Fact]
+    public void Extractive_answers_skip_tables_code_and_fragments_but_keep_prose()
+    {
+        var context = """
+            | stage | type | what it does |
+            |---|---|---|
+            ```csharp
+            var store = DocumentStore.Open("notes.db");
+            ```
+            │ tokenizer.ggml.scores │ array │
+            - **Crash-safe.** Every batch is one transaction in the write-ahead log.
+            Short bit.
+            """;
+        var kept = TokenCounters.Sentences(Rag.WithoutCodeAndTables(context)).ToList();
+        Assert.DoesNotContain(kept, s => s.Contains('|') || s.Contains("DocumentStore.Open") || s.Contains('│'));
+        Assert.Contains(kept, s => s.Contains("Every batch is one transaction"));
+        Assert.True(Rag.IsProse("Crash-safe. Every batch is one transaction in the write-ahead log."));
+        Assert.False(Rag.IsProse("Short bit."));
+        Assert.False(Rag.IsProse("`loom index DIR [--db FILE] [--json]` → {\"files_seen\", \"added\"}"));
+    }
+
+    /// <summary>Grades 9 when the passage mentions Berlin, else replies with junk (graded 0).</summary>
+    private sealed class GradingChatClient : IChatClient
+    {
+        public List<ChatOptions?> Options { get; } = [];
+
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            Options.Add(options);
+            var passage = messages.Last().Text;
+            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, passage.Contains("Berlin") ? "9" : "no idea")));
+        }
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public async Task Chat_client_reranker_orders_by_the_models_grades_without_tools()
+    {
+        var (folder, store, retriever) = await SetUpAsync();
+        using var _1 = folder;
+        using var _2 = store;
+        var chat = new GradingChatClient();
+        var hits = await retriever.SearchAsync("capital", new SearchOptions { Mode = SearchMode.Keyword, K = 2, Reranker = new ChatClientReranker(chat) });
+        Assert.Equal(2, hits.Count);
+        Assert.EndsWith("other.md", hits[0].Chunk.Path);
+        Assert.Equal([9.0, 0.0], hits.Select(h => h.Score));
+        Assert.All(chat.Options, o => Assert.Equal(ChatToolMode.None, o!.ToolMode));
+    }
+
     private static int CountOf(string text, string part) => (text.Length - text.Replace(part, "").Length) / part.Length;
 }

@@ -101,10 +101,9 @@ public sealed class BertWordPieceTokenizerTests(ITestOutputHelper output)
         var vocab = DefaultModels.Resolve("minilm").VocabPath;
         var loom = MiniLm.Value;
         int Differing(BertTokenizer shipped) => Fortunes.Entries.Count(e => !shipped.EncodeToIds(e).SequenceEqual(loom.EncodeToIds(e)));
-        int asPackaged = Differing(BertTokenizer.Create(vocab));
-        using var lf = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(File.ReadAllText(vocab).Replace("\r\n", "\n")));
-        int lfVocab = Differing(BertTokenizer.Create(lf));
-        output.WriteLine($"BertTokenizer differs from HF on {asPackaged} of {Fortunes.Entries.Count} fortunes (CRLF vocab.txt as packaged), {lfVocab} (LF vocab)");
-        Assert.True(lfVocab > 0);
+        // (The packaged vocab.txt has CRLF line ends; BertTokenizer reads it the same as an LF copy.)
+        int differing = Differing(BertTokenizer.Create(vocab));
+        output.WriteLine($"BertTokenizer differs from HF on {differing} of {Fortunes.Entries.Count} fortunes");
+        Assert.True(differing > 0);
     }
 }

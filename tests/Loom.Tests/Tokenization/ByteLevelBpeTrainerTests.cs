@@ -13,7 +13,7 @@ public sealed class ByteLevelBpeTrainerTests(ITestOutputHelper output)
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var reports = new List<BpeTrainerProgress>();
-            ByteLevelBpeTrainer.Train(Fortunes.Entries.Take(6000), path, new BpeTrainerOptions { VocabularySize = 2000, SpecialTokens = ["<|endoftext|>", "<pad>"] },
+            ByteLevelBpeTrainer.Train(Fortunes.Entries.Take(3000), path, new BpeTrainerOptions { VocabularySize = 2000, SpecialTokens = ["<|endoftext|>", "<pad>"] },
                 new SynchronousProgress<BpeTrainerProgress>(reports.Add));
             output.WriteLine($"trained 2000 tokens in {clock.Elapsed.TotalSeconds:F1} s");
             Assert.Equal(2000 - 2 - 256, reports[^1].Merges);

@@ -197,7 +197,10 @@ internal sealed partial class TemplateRenderer
             case "tojson":
             {
                 int? indent = Arg(0, "indent") is long n ? (int)Math.Clamp(n, 0, 64) : null;
-                string json = ToJson(value, indent, Truthy(named.GetValueOrDefault("sort_keys")));
+                string? itemSeparator = null, keySeparator = null;
+                if (named.GetValueOrDefault("separators") is List<object?> { Count: 2 } separators)
+                    (itemSeparator, keySeparator) = (Text(separators[0], "tojson"), Text(separators[1], "tojson"));
+                string json = ToJson(value, indent, Truthy(named.GetValueOrDefault("sort_keys")), itemSeparator, keySeparator);
                 CheckSize(json.Length, line);
                 return json;
             }
