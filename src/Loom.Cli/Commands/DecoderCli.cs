@@ -11,8 +11,9 @@ namespace Loom.Cli.Commands;
 
 /// <summary>
 /// What `loom generate`, `loom next-token` share: the model, its prompt as token ids, the text of a token and the
-/// end-of-sequence ids. A GGUF's own vocabulary is used to show tokens; turning text into ids needs a tokenizer.json
-/// (a Hugging Face folder has one; for a GGUF pass --tokenizer) or ids given with --tokens.
+/// end-of-sequence ids. A GGUF's own vocabulary shows tokens, and tokenizes text when it is byte-level BPE (GPT-2,
+/// Llama 3, Qwen2); otherwise text needs a tokenizer.json (a Hugging Face folder has one; for a GGUF pass --tokenizer)
+/// or ids given with --tokens.
 /// </summary>
 internal sealed class DecoderCli : IDisposable
 {
@@ -51,8 +52,10 @@ internal sealed class DecoderCli : IDisposable
         try
         {
             Tokenizer? tokenizer = null;
+            string? tokenizerProblem = null;
             if (tokenizerPath is not null) tokenizer = TokenizerResolver.Resolve(tokenizerPath);
             else if (Directory.Exists(path) && File.Exists(Path.Combine(path, "tokenizer.json"))) tokenizer = TokenizerResolver.Resolve(path);
+            else if (File.Exists(path)) tokenizer = TryGgufTokenizer(path, out tokenizerProblem);
 
             string[]? pieces = null;
             bool byteLevel = false;
@@ -76,12 +79,30 @@ internal sealed class DecoderCli : IDisposable
                 chat = new ChatSettings(metadata.TryGetString("tokenizer.chat_template", out var template) ? template : null,
                     Piece("tokenizer.ggml.bos_token_id"), Piece("tokenizer.ggml.eos_token_id"));
             }
-            return new DecoderCli(model, tokenizer, pieces, byteLevel, [.. ends.Distinct()], clock.Elapsed, chat);
+            return new DecoderCli(model, tokenizer, pieces, byteLevel, [.. ends.Distinct()], clock.Elapsed, chat) { TokenizerProblem = tokenizerProblem };
         }
         catch
         {
             model.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Why the model's own vocabulary could not be used as a tokenizer, when it could not.</summary>
+    private string? TokenizerProblem { get; init; }
+
+    /// <summary>The GGUF's own vocabulary as a tokenizer (byte-level BPE vocabularies), or null with the reason.</summary>
+    private static Tokenizer? TryGgufTokenizer(string path, out string? problem)
+    {
+        try
+        {
+            problem = null;
+            return TokenizerResolver.Resolve(path);
+        }
+        catch (ModelFormatException e)
+        {
+            problem = $"the model's own vocabulary cannot tokenize text ({e.Problem})";
+            return null;
         }
     }
 
@@ -98,7 +119,7 @@ internal sealed class DecoderCli : IDisposable
         }
         if (string.IsNullOrEmpty(text)) throw new ArgumentException("give a prompt, or --tokens");
         if (Tokenizer is null)
-            throw new ArgumentException("this model has no tokenizer.json: reading a GGUF's own vocabulary is not in Loom yet, so pass --tokenizer tokenizer.json or --tokens 1,2,3");
+            throw new ArgumentException($"{TokenizerProblem ?? "this model has no tokenizer"}: pass --tokenizer tokenizer.json or --tokens 1,2,3");
         return [.. Tokenizer.EncodeToIds(text)];
     }
 
