@@ -46,8 +46,7 @@ internal static class TopicPlots
             text.LabelAlignment = Alignment.MiddleCenter;
         }
         plot.HideGrid();
-        plot.Axes.Bottom.TickLabelStyle.IsVisible = false;
-        plot.Axes.Left.TickLabelStyle.IsVisible = false;
+        plot.Axes.Frameless(); // UMAP coordinates have no meaning: no ticks, no frame
         plot.Title(title);
         plot.SavePng(path, 1100, 900);
     }

@@ -5,7 +5,10 @@ namespace Loom.Classification;
 /// <summary>Embeds many texts through any <see cref="IEmbeddingGenerator{TInput,TEmbedding}"/> in batches.</summary>
 public static class EmbeddingBatches
 {
-    /// <summary>One vector per text; <paramref name="progress"/> receives the number of texts done.</summary>
+    /// <summary>
+    /// One vector per text; <paramref name="progress"/> receives the number of texts done. Large batches let an encoder
+    /// that sorts by length (as SentenceEncoder does) pack them well.
+    /// </summary>
     public static async Task<float[][]> EmbedAsync(IEmbeddingGenerator<string, Embedding<float>> generator, IReadOnlyList<string> texts,
         int batchSize = 32, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {

@@ -30,7 +30,7 @@ public sealed class PrototypeClassifier : ITextClassifier
         if (texts.Count != labels.Count) throw new ArgumentException($"{texts.Count} texts but {labels.Count} labels");
         string[] classes = labels.Distinct().Order(StringComparer.Ordinal).ToArray();
         if (classes.Length < 2) throw new ArgumentException($"at least two labels are needed (found {classes.Length})");
-        var vectors = await EmbeddingBatches.EmbedAsync(generator, texts, 32, progress, cancellationToken).ConfigureAwait(false);
+        var vectors = await EmbeddingBatches.EmbedAsync(generator, texts, 256, progress, cancellationToken).ConfigureAwait(false);
         return new PrototypeClassifier(generator, classes, Centroids(vectors, labels, classes));
     }
 
@@ -58,7 +58,7 @@ public sealed class PrototypeClassifier : ITextClassifier
     public async Task<IReadOnlyList<ClassPrediction>> ClassifyAsync(IReadOnlyList<string> texts, IProgress<int>? progress = null,
         CancellationToken cancellationToken = default)
     {
-        var vectors = await EmbeddingBatches.EmbedAsync(Generator, texts, 32, progress, cancellationToken).ConfigureAwait(false);
+        var vectors = await EmbeddingBatches.EmbedAsync(Generator, texts, 256, progress, cancellationToken).ConfigureAwait(false);
         return vectors.Select(Nearest).ToArray();
     }
 

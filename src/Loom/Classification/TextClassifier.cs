@@ -27,7 +27,7 @@ public sealed class TextClassifier : ITextClassifier
     public static Task<TextClassifier> TrainOnEmbeddingsAsync(IEmbeddingGenerator<string, Embedding<float>> generator,
         IReadOnlyList<string> texts, IReadOnlyList<string> labels, LogisticRegressionOptions? options = null,
         IProgress<int>? progress = null, CancellationToken cancellationToken = default)
-        => TrainAsync(new EmbeddingFeaturizer(generator), texts, labels, options, progress, cancellationToken, EmbeddingBatches.ModelId(generator));
+        => TrainAsync(new EmbeddingFeaturizer(generator), texts, labels, options, progress, cancellationToken);
 
     /// <summary>Fits a TF-IDF vectoriser on <paramref name="texts"/> and trains on its vectors.</summary>
     public static Task<TextClassifier> TrainOnTfidfAsync(IReadOnlyList<string> texts, IReadOnlyList<string> labels,
@@ -39,8 +39,7 @@ public sealed class TextClassifier : ITextClassifier
 
     /// <summary>Trains on any featuriser; labels are sorted ordinally to fix the class order.</summary>
     public static async Task<TextClassifier> TrainAsync(ITextFeaturizer featurizer, IReadOnlyList<string> texts, IReadOnlyList<string> labels,
-        LogisticRegressionOptions? options = null, IProgress<int>? progress = null, CancellationToken cancellationToken = default,
-        string? embeddingModelId = null)
+        LogisticRegressionOptions? options = null, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         if (texts.Count == 0) throw new ArgumentException("no training texts");
         if (texts.Count != labels.Count) throw new ArgumentException($"{texts.Count} texts but {labels.Count} labels");
@@ -51,6 +50,7 @@ public sealed class TextClassifier : ITextClassifier
         var features = await featurizer.FeaturizeAsync(texts, progress, cancellationToken).ConfigureAwait(false);
         var model = await Task.Run(() => LogisticRegression.Train(features, labels.Select(l => index[l]).ToArray(), classes.Length,
             options, null, cancellationToken), cancellationToken).ConfigureAwait(false);
+        string? embeddingModelId = featurizer is EmbeddingFeaturizer e ? EmbeddingBatches.ModelId(e.Generator) : null;
         return new TextClassifier(featurizer, classes, model, embeddingModelId);
     }
 

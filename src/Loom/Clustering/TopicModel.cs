@@ -71,7 +71,7 @@ public sealed partial class TopicModel
         TopicModelOptions? options = null, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         progress?.Report("embedding");
-        var embeddings = await EmbeddingBatches.EmbedAsync(generator, documents, 32, null, cancellationToken).ConfigureAwait(false);
+        var embeddings = await EmbeddingBatches.EmbedAsync(generator, documents, 256, null, cancellationToken).ConfigureAwait(false);
         return await FitAsync(documents, embeddings, generator, options, progress, cancellationToken).ConfigureAwait(false);
     }
 
@@ -227,7 +227,7 @@ public sealed partial class TopicModel
         CancellationToken cancellationToken = default)
     {
         if (_topicEmbeddings.Length == 0) throw new InvalidOperationException("the model found no topics");
-        var embeddings = await EmbeddingBatches.EmbedAsync(Generator, documents, 32, null, cancellationToken).ConfigureAwait(false);
+        var embeddings = await EmbeddingBatches.EmbedAsync(Generator, documents, 256, null, cancellationToken).ConfigureAwait(false);
         return embeddings.Select(e => Nearest(e) is var (t, s) && s >= threshold ? (t, s) : (-1, s)).ToArray();
     }
 

@@ -6,9 +6,9 @@ namespace Loom.Tensors;
 
 /// <summary>
 /// MatMul for a single row of x (token-by-token decoding): threads take contiguous ranges of weight rows, so W streams
-/// through memory once. F32 rows are read in place; F16 / Q8_0 / Q4_0 and Q4_K / Q5_K / Q6_K rows are decoded in
-/// registers inside the dot product (<see cref="GemvQuantized"/>, <see cref="GemvKQuants"/>); other types are decoded a
-/// row at a time into a per-thread buffer.
+/// through memory once. F32 rows are read in place; F16, BF16, Q8_0, Q4_0 (<see cref="GemvQuantized"/>) and Q4_1, Q5_0,
+/// Q5_1, Q4_K, Q5_K, Q6_K (<see cref="GemvBlocks"/>) rows are decoded in registers inside the dot product; Q8_K rows
+/// (and rows whose length is not a multiple of 32) are decoded a row at a time into a per-thread buffer.
 /// </summary>
 internal static unsafe class Gemv
 {
@@ -19,13 +19,13 @@ internal static unsafe class Gemv
         int tasks = Math.Min(n, threads * 4);
         int perTask = (n + tasks - 1) / tasks;
         bool fused = k % 32 == 0 && GemvQuantized.Handles(type, path);
-        bool fusedK = GemvKQuants.Handles(type, path);
+        bool fusedBlocks = GemvBlocks.Handles(type, path);
         nint xa = (nint)x, ya = (nint)y, wa = (nint)wp;
         MatMul.For(tasks, threads, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (t) =>
         {
             float* xs = (float*)xa, ys = (float*)ya;
             byte* ws = (byte*)wa;
-            float* row = type == GgmlType.F32 || fused || fusedK ? null : MatMul.Scratch(k);
+            float* row = type == GgmlType.F32 || fused || fusedBlocks ? null : MatMul.Scratch(k);
             int end = Math.Min(n, (t + 1) * perTask);
             for (int j = t * perTask; j < end; j++)
             {
@@ -35,9 +35,9 @@ internal static unsafe class Gemv
                     ys[j] = GemvQuantized.Dot(type, xs, r, k / 32, path);
                     continue;
                 }
-                if (fusedK)
+                if (fusedBlocks)
                 {
-                    ys[j] = GemvKQuants.Dot(type, xs, r, k / 256, path);
+                    ys[j] = GemvBlocks.Dot(type, xs, r, k, path);
                     continue;
                 }
                 if (type != GgmlType.F32)

@@ -5,19 +5,21 @@ using System.Runtime.Intrinsics.X86;
 namespace Loom.Tensors;
 
 /// <summary>
-/// Dot products of one f32 row with an F16, Q8_0 or Q4_0 weight row, decoding each 32 values in registers
+/// Dot products of one f32 row with an F16, BF16, Q8_0 or Q4_0 weight row, decoding each 32 values in registers
 /// (no round trip through memory): the matrix-vector product of token-by-token decoding.
 /// </summary>
 internal static unsafe class GemvQuantized
 {
     public static bool Handles(GgmlType type, KernelPath path) =>
-        path != KernelPath.Scalar && type is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.F16;
+        path != KernelPath.Scalar && type is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.F16 or GgmlType.BF16;
 
     /// <param name="blocks">blocks of 32 values in the row</param>
     public static float Dot(GgmlType type, float* x, byte* row, int blocks, KernelPath path) => (type, path) switch
     {
         (GgmlType.F16, KernelPath.Avx512) => DotF16Avx512(x, (ushort*)row, blocks),
         (GgmlType.F16, _) => DotF16Avx2(x, (ushort*)row, blocks),
+        (GgmlType.BF16, KernelPath.Avx512) => DotBF16Avx512(x, (ushort*)row, blocks),
+        (GgmlType.BF16, _) => DotBF16Avx2(x, (ushort*)row, blocks),
         (GgmlType.Q8_0, KernelPath.Avx512) => DotQ8_0Avx512(x, row, blocks),
         (GgmlType.Q8_0, _) => DotQ8_0Avx2(x, row, blocks),
         (GgmlType.Q4_0, KernelPath.Avx512) => DotQ4_0Avx512(x, row, blocks),
@@ -47,6 +49,35 @@ internal static unsafe class GemvQuantized
             acc0 = Fma.MultiplyAdd(Quantization.HalfToSingle(Vector128.Load(row + 16)), Vector256.Load(x + 16), acc0);
             acc1 = Fma.MultiplyAdd(Quantization.HalfToSingle(Vector128.Load(row + 24)), Vector256.Load(x + 24), acc1);
         }
+        return Vector256.Sum(acc0 + acc1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float DotBF16Avx512(float* x, ushort* row, int blocks)
+    {
+        Vector512<float> acc0 = default, acc1 = default;
+        for (int b = 0; b < blocks; b++, row += 32, x += 32)
+        {
+            var w0 = Avx512F.ShiftLeftLogical(Avx512F.ConvertToVector512UInt32(Vector256.Load(row)), 16).AsSingle();
+            var w1 = Avx512F.ShiftLeftLogical(Avx512F.ConvertToVector512UInt32(Vector256.Load(row + 16)), 16).AsSingle();
+            acc0 = Avx512F.FusedMultiplyAdd(w0, Vector512.Load(x), acc0);
+            acc1 = Avx512F.FusedMultiplyAdd(w1, Vector512.Load(x + 16), acc1);
+        }
+        return Vector512.Sum(acc0 + acc1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float DotBF16Avx2(float* x, ushort* row, int blocks)
+    {
+        Vector256<float> acc0 = default, acc1 = default;
+        for (int b = 0; b < blocks; b++, row += 32, x += 32)
+            for (int i = 0; i < 32; i += 16)
+            {
+                var w0 = Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(Vector128.Load(row + i)).AsUInt32(), 16).AsSingle();
+                var w1 = Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(Vector128.Load(row + i + 8)).AsUInt32(), 16).AsSingle();
+                acc0 = Fma.MultiplyAdd(w0, Vector256.Load(x + i), acc0);
+                acc1 = Fma.MultiplyAdd(w1, Vector256.Load(x + i + 8), acc1);
+            }
         return Vector256.Sum(acc0 + acc1);
     }
 

@@ -46,7 +46,7 @@ public static partial class Quantization
 
     /// <summary>16 bytes holding 16 (0 or 16): bit <c>first + j</c> of the little-endian <paramref name="qh"/> for lane j.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<byte> HighBits(uint qh, int first)
+    internal static Vector128<byte> HighBits(uint qh, int first)
     {
         var bytes = Vector128.Create(qh >> first).AsByte();
         var spread = Vector128.Shuffle(bytes, Vector128.Create((byte)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1));

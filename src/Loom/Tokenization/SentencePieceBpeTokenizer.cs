@@ -23,10 +23,12 @@ public sealed class SentencePieceBpeTokenizer : Tokenizer
     private readonly bool _fuseUnknown;
     private readonly int[] _prefix;
     private readonly int[] _suffix;
+    private readonly bool _prependUnlessPresent; // Metaspace prepends only when the text does not already start with "▁"
 
     internal SentencePieceBpeTokenizer(string[] tokens, List<(string Left, string Right)> merges, Dictionary<string, int> special,
-        string? unknownToken, bool byteFallback, bool fuseUnknown, int[] prefix, int[] suffix, bool prependSpace)
+        string? unknownToken, bool byteFallback, bool fuseUnknown, int[] prefix, int[] suffix, bool prependSpace, bool prependUnlessPresent = false)
     {
+        _prependUnlessPresent = prependUnlessPresent;
         _tokens = tokens;
         _vocabulary = new Dictionary<string, int>(tokens.Length, StringComparer.Ordinal);
         for (int i = 0; i < tokens.Length; i++) _vocabulary[tokens[i]] = i;
@@ -82,11 +84,12 @@ public sealed class SentencePieceBpeTokenizer : Tokenizer
     {
         if (segment.IsEmpty) return;
         // Normalise: "▁" + text with ' ' → '▁'; origin[i] is the input index of normalised char i (the "▁" maps to 0).
+        bool prepend = PrependSpace && !(_prependUnlessPresent && segment[0] is ' ' or Space);
         var normalized = new StringBuilder(segment.Length + 1);
-        if (PrependSpace) normalized.Append(Space);
+        if (prepend) normalized.Append(Space);
         foreach (char c in segment) normalized.Append(c == ' ' ? Space : c);
         var text = normalized.ToString();
-        int shift = PrependSpace ? 1 : 0;
+        int shift = prepend ? 1 : 0;
         // Symbols: one per character (or one per byte of a character the vocabulary lacks).
         var ids = new List<int>();
         var starts = new List<int>();

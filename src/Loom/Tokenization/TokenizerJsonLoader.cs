@@ -30,6 +30,7 @@ public static class TokenizerJsonLoader
             "WordPiece" => WordPiece(path, root, model),
             "BPE" when IsSentencePieceStyle(root, model) => SentencePieceBpe(path, root, model),
             "BPE" => ByteLevelBpe(path, root, model),
+            "Unigram" => Unigram(path, root, model),
             var type => throw new ModelFormatException(path, $"model type '{type ?? "(none)"}' is not supported yet (WordPiece and BPE are)"),
         };
     }
@@ -60,6 +61,38 @@ public static class TokenizerJsonLoader
         return BertWordPieceTokenizer.FromTokens(tokens, options);
     }
 
+    /// <summary>Unigram with a Metaspace pre-tokenizer (split, prepend "▁" always) and no normalizer.</summary>
+    private static UnigramTokenizer Unigram(string path, JsonElement root, JsonElement model)
+    {
+        if (Bool(model, "byte_fallback") == true) throw new ModelFormatException(path, "Unigram with byte_fallback is not supported yet");
+        if (Object(root, "normalizer") is { } normalizer)
+            throw new ModelFormatException(path, $"normalizer '{String(normalizer, "type")}' with a Unigram model is not supported yet");
+        if (Object(root, "pre_tokenizer") is not { } pre || String(pre, "type") != "Metaspace" || Bool(pre, "split") == false
+            || String(pre, "replacement") is { } r && r != "\u2581" || String(pre, "prepend_scheme") is { } scheme && scheme != "always")
+            throw new ModelFormatException(path, "a Unigram model is supported behind a Metaspace pre-tokenizer (replacement '\u2581', split, prepend_scheme always)");
+        if (!model.TryGetProperty("vocab", out var vocab) || vocab.ValueKind != JsonValueKind.Array)
+            throw new ModelFormatException(path, "the Unigram model has no \"vocab\" array of [piece, score]");
+        var tokens = new string[vocab.GetArrayLength()];
+        var scores = new double[tokens.Length];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        int i = 0;
+        foreach (var entry in vocab.EnumerateArray())
+        {
+            if (entry.ValueKind != JsonValueKind.Array || entry.GetArrayLength() != 2 || entry[0].ValueKind != JsonValueKind.String
+                || entry[1].ValueKind != JsonValueKind.Number || !double.IsFinite(entry[1].GetDouble()))
+                throw new ModelFormatException(path, $"vocab entry {i} is not [piece, finite score]");
+            tokens[i] = entry[0].GetString()!;
+            if (tokens[i].Length == 0 || !seen.Add(tokens[i])) throw new ModelFormatException(path, $"vocab entry {i} ('{tokens[i]}') is empty or appears twice");
+            scores[i++] = entry[1].GetDouble();
+        }
+        if (tokens.Length == 0) throw new ModelFormatException(path, "the Unigram vocabulary is empty");
+        if (!model.TryGetProperty("unk_id", out var unk) || !unk.TryGetInt32(out int unknownId) || unknownId < 0 || unknownId >= tokens.Length)
+            throw new ModelFormatException(path, "the Unigram model has no valid unk_id");
+        var vocabulary = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int k = 0; k < tokens.Length; k++) vocabulary[tokens[k]] = k;
+        return new UnigramTokenizer(tokens, scores, unknownId, AddedTokens(path, root, vocabulary));
+    }
+
     /// <summary>Llama 2 / Mistral files: byte fallback, or "▁" put in by the normaliser or a Metaspace pre-tokenizer.</summary>
     private static bool IsSentencePieceStyle(JsonElement root, JsonElement model) =>
         Bool(model, "byte_fallback") == true
@@ -81,7 +114,8 @@ public static class TokenizerJsonLoader
         var special = AddedTokens(path, root, vocabulary);
         var (prefix, suffix) = Template(path, root, vocabulary);
         return new SentencePieceBpeTokenizer(tokens, merges, special, String(model, "unk_token"),
-            Bool(model, "byte_fallback") == true, Bool(model, "fuse_unk") == true, prefix, suffix, prepend);
+            Bool(model, "byte_fallback") == true, Bool(model, "fuse_unk") == true, prefix, suffix, prepend,
+            prependUnlessPresent: Object(root, "pre_tokenizer") is not null);
     }
 
     /// <summary>

@@ -13,7 +13,10 @@ public sealed class SentencePieceBpeParityTests(ITestOutputHelper output)
 {
     private static readonly Lazy<JsonNode> Llama2Style = new(() => Build(byteFallback: true));
 
-    private static JsonNode Build(bool byteFallback)
+    /// <summary>Pieces of a character-level BPE learnt on 4,000 fortunes ("▁" marks word starts), and its merges.</summary>
+    internal static readonly Lazy<(List<string> Pieces, List<(string Left, string Right, string Merged)> Merges)> Learnt = new(Learn);
+
+    private static (List<string>, List<(string, string, string)>) Learn()
     {
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var entry in Fortunes.Entries.Take(4000))
@@ -29,6 +32,12 @@ public sealed class SentencePieceBpeParityTests(ITestOutputHelper output)
         var ids = symbols.Select((s, i) => (s, i)).ToDictionary(e => e.s, e => e.i);
         var merges = BpeMergeLearner.Learn(symbols, words.Select(w => w.Key.Select(c => ids[c.ToString()]).ToList()).ToArray(),
             words.Select(w => w.Value).ToArray(), 2500, 2, string.Concat, null, CancellationToken.None);
+        return (symbols, merges);
+    }
+
+    private static JsonNode Build(bool byteFallback)
+    {
+        var (symbols, merges) = Learnt.Value;
         var vocabulary = new List<string> { "<unk>", "<s>", "</s>" };
         if (byteFallback) vocabulary.AddRange(Enumerable.Range(0, 256).Select(b => $"<0x{b:X2}>"));
         vocabulary.AddRange(symbols);
@@ -104,6 +113,19 @@ public sealed class SentencePieceBpeParityTests(ITestOutputHelper output)
             var ids = hf.Ids(text);
             Assert.Equal(hf.Decode(ids.Select(i => (uint)i).ToArray()), loom.Decode(ids));
         }
+    }
+
+    [Fact]
+    public void MetaspacePreTokenizerEncodesAsHuggingFace()
+    {
+        // Newer Mistral-style files: no normaliser; a Metaspace pre-tokenizer that does not split puts in the "▁"s,
+        // prepending one only when the text does not already start with a space.
+        var json = Build(byteFallback: true);
+        json["normalizer"] = null;
+        json["pre_tokenizer"] = new JsonObject { ["type"] = "Metaspace", ["replacement"] = "\u2581", ["prepend_scheme"] = "always", ["split"] = false };
+        var (loom, hf) = Load(json);
+        foreach (var text in Texts.Take(1000).Concat([" leading space", "  two", "x"]))
+            Assert.Equal(hf.Ids(text), loom.EncodeToIds(text));
     }
 
     [Fact]

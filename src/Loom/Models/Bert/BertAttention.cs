@@ -78,11 +78,30 @@ internal static class BertAttention
         }
     }
 
+    // Four independent accumulators per step: one would leave the FMA units waiting on their own latency.
     private static void Scores(ReadOnlySpan<float> q, float scale, ReadOnlySpan<float> keysT, int padded, Span<float> scores)
     {
         ref float kt = ref MemoryMarshal.GetReference(keysT);
         ref float s = ref MemoryMarshal.GetReference(scores);
-        for (int j = 0; j < padded; j += 8)
+        int j = 0;
+        for (; j + 32 <= padded; j += 32)
+        {
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (int k = 0; k < q.Length; k++)
+            {
+                var qk = Vector256.Create(q[k]);
+                nuint at = (nuint)(k * padded + j);
+                a0 = Vector256.FusedMultiplyAdd(qk, Vector256.LoadUnsafe(ref kt, at), a0);
+                a1 = Vector256.FusedMultiplyAdd(qk, Vector256.LoadUnsafe(ref kt, at + 8), a1);
+                a2 = Vector256.FusedMultiplyAdd(qk, Vector256.LoadUnsafe(ref kt, at + 16), a2);
+                a3 = Vector256.FusedMultiplyAdd(qk, Vector256.LoadUnsafe(ref kt, at + 24), a3);
+            }
+            (a0 * scale).StoreUnsafe(ref s, (nuint)j);
+            (a1 * scale).StoreUnsafe(ref s, (nuint)j + 8);
+            (a2 * scale).StoreUnsafe(ref s, (nuint)j + 16);
+            (a3 * scale).StoreUnsafe(ref s, (nuint)j + 24);
+        }
+        for (; j < padded; j += 8)
         {
             var acc = Vector256<float>.Zero;
             for (int k = 0; k < q.Length; k++)
@@ -95,7 +114,25 @@ internal static class BertAttention
     {
         ref float v = ref MemoryMarshal.GetReference(values);
         ref float o = ref MemoryMarshal.GetReference(output);
-        for (int c = 0; c < hs; c += 8)
+        int c = 0;
+        for (; c + 32 <= hs; c += 32)
+        {
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (int j = 0; j < p.Length; j++)
+            {
+                var pj = Vector256.Create(p[j]);
+                nuint at = (nuint)(j * hs + c);
+                a0 = Vector256.FusedMultiplyAdd(pj, Vector256.LoadUnsafe(ref v, at), a0);
+                a1 = Vector256.FusedMultiplyAdd(pj, Vector256.LoadUnsafe(ref v, at + 8), a1);
+                a2 = Vector256.FusedMultiplyAdd(pj, Vector256.LoadUnsafe(ref v, at + 16), a2);
+                a3 = Vector256.FusedMultiplyAdd(pj, Vector256.LoadUnsafe(ref v, at + 24), a3);
+            }
+            a0.StoreUnsafe(ref o, (nuint)c);
+            a1.StoreUnsafe(ref o, (nuint)c + 8);
+            a2.StoreUnsafe(ref o, (nuint)c + 16);
+            a3.StoreUnsafe(ref o, (nuint)c + 24);
+        }
+        for (; c < hs; c += 8)
         {
             var acc = Vector256<float>.Zero;
             for (int j = 0; j < p.Length; j++)

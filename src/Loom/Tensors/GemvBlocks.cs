@@ -5,17 +5,30 @@ using System.Runtime.Intrinsics.X86;
 namespace Loom.Tensors;
 
 /// <summary>
-/// Single-row dot products against Q4_K, Q5_K and Q6_K weight rows, decoding each super-block in registers
+/// Single-row dot products against Q4_1, Q5_0, Q5_1, Q4_K, Q5_K and Q6_K weight rows, decoding each block in registers
 /// 16 values at a time, the same way the vectorised decoders do, and accumulating Σ x·w instead of storing w.
 /// One generic loop per format serves both vector widths through a struct accumulator (specialised by the JIT).
 /// </summary>
-internal static unsafe class GemvKQuants
+internal static unsafe class GemvBlocks
 {
     public static bool Handles(GgmlType type, KernelPath path) =>
-        path != KernelPath.Scalar && type is GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
+        path != KernelPath.Scalar && type is GgmlType.Q4_1 or GgmlType.Q5_0 or GgmlType.Q5_1 or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
 
-    /// <param name="superBlocks">256-value super-blocks in the row</param>
-    public static float Dot(GgmlType type, float* x, byte* row, int superBlocks, KernelPath path) => (type, path) switch
+    /// <param name="values">values in the row</param>
+    public static float Dot(GgmlType type, float* x, byte* row, int values, KernelPath path)
+    {
+        int blocks = values / 32, superBlocks = values / 256;
+        bool wide = path == KernelPath.Avx512;
+        return type switch
+        {
+            GgmlType.Q4_1 => wide ? Legacy<Accumulator512>(x, row, blocks, 20, 2, -1, 4, 0) : Legacy<Accumulator256>(x, row, blocks, 20, 2, -1, 4, 0),
+            GgmlType.Q5_0 => wide ? Legacy<Accumulator512>(x, row, blocks, 22, -1, 2, 6, -16) : Legacy<Accumulator256>(x, row, blocks, 22, -1, 2, 6, -16),
+            GgmlType.Q5_1 => wide ? Legacy<Accumulator512>(x, row, blocks, 24, 2, 4, 8, 0) : Legacy<Accumulator256>(x, row, blocks, 24, 2, 4, 8, 0),
+            _ => KQuant(type, x, row, superBlocks, path),
+        };
+    }
+
+    private static float KQuant(GgmlType type, float* x, byte* row, int superBlocks, KernelPath path) => (type, path) switch
     {
         (GgmlType.Q6_K, KernelPath.Avx512) => Q6K<Accumulator512>(x, row, superBlocks),
         (GgmlType.Q6_K, _) => Q6K<Accumulator256>(x, row, superBlocks),
@@ -61,6 +74,33 @@ internal static unsafe class GemvKQuants
         }
 
         public readonly float Sum() => Vector256.Sum(acc);
+    }
+
+    /// <summary>Legacy 32-value blocks: f16 d at 0, optional f16 m, optional 32 high bits, 16 bytes of nibbles
+    /// (the layouts in Quantization.Legacy); w = (q + bias)·d + m.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float Legacy<T>(float* x, byte* row, int blocks, int blockBytes, int mOffset, int qhOffset, int qsOffset, int bias)
+        where T : struct, IAccumulator
+    {
+        T acc = default, acc2 = default;
+        var low = Vector128.Create((byte)15);
+        for (int b = 0; b < blocks; b++, row += blockBytes, x += 32)
+        {
+            float d = Quantization.HalfToSingle(*(ushort*)row);
+            float m = mOffset < 0 ? 0 : Quantization.HalfToSingle(*(ushort*)(row + mOffset));
+            var qs = Vector128.Load(row + qsOffset);
+            var lo = qs & low;
+            var hi = Vector128.ShiftRightLogical(qs, 4);
+            if (qhOffset >= 0)
+            {
+                uint qh = *(uint*)(row + qhOffset);
+                lo |= Quantization.HighBits(qh, 0);
+                hi |= Quantization.HighBits(qh, 16);
+            }
+            acc.Add(lo, bias, d, m, x);
+            acc2.Add(hi, bias, d, m, x + 16);
+        }
+        return acc.Sum() + acc2.Sum();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
