@@ -9,7 +9,7 @@ namespace Loom.Cli.Commands;
 internal static class ChatCommand
 {
     // End-of-turn markers of common templates; each one the tokenizer knows as a single token also stops a reply.
-    private static readonly string[] EndOfTurn = ["<|im_end|>", "<|eot_id|>", "<|end|>", "<|endoftext|>", "</s>", "<end_of_turn>"];
+    internal static readonly string[] EndOfTurn = ["<|im_end|>", "<|eot_id|>", "<|end|>", "<|endoftext|>", "</s>", "<end_of_turn>"];
 
     internal static Command Create()
     {
