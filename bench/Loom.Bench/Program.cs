@@ -7,6 +7,7 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
     ["encoder"] = EncoderBench.Run,
     ["tokenizers"] = Loom.Bench.TokenizerBench.Run,
     ["ann"] = AnnBench.Run,
+    ["retrieval"] = RetrievalBench.Run,
     ["fortunes"] = FortunesBench.Run,
     ["decoder"] = DecoderBench.Run,
     ["gguf-open"] = GgufOpenBench.Run,
