@@ -124,7 +124,7 @@ internal static class RetrievalBench
                 var hnsw = VectorIndexes.LoadHnsw(store)!;
                 var memories = queries.Select(q => queryVectors[q]).ToList();
                 Console.WriteLine($"{"efSearch",-10} {"recall@10",9} {"HNSW q/s",9} {"exact q/s",9}");
-                foreach (var ef in new[] { 16, 32, 64, 128 })
+                foreach (var ef in new[] { 16, 32, 64, 128, 256, 512 })
                 {
                     var runs = Enumerable.Range(0, rounds).Select(_ => VectorIndexes.MeasureRecall(exact, hnsw, memories, 10, ef)).ToList();
                     Console.WriteLine($"{ef,-10} {runs[0].Recall,9:0.0000} {runs.Max(x => x.HnswQps),9:0} {runs.Max(x => x.ExactQps),9:0}");

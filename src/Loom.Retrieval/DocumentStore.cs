@@ -346,24 +346,60 @@ public sealed partial class DocumentStore : IRetrievalStore, IDisposable
         return ids.Where(found.ContainsKey).Select(id => found[id]).ToList();
     }
 
-    /// <summary>A persisted vector index blob (null when absent).</summary>
+    /// <summary>Largest part of an index blob stored in one row. SQLite refuses any value over SQLITE_MAX_LENGTH (1 GB by
+    /// default), which the HNSW graph of 384-dimension vectors (≈ 1.6 KB a chunk) passes at about 600 000 chunks, so a blob is
+    /// stored as rows <c>name</c>, <c>name#0001</c>, <c>name#0002</c>… of at most this many bytes each.</summary>
+    internal const int IndexPartBytes = 256 << 20;
+
+    /// <summary>A persisted vector index blob, its parts joined (null when absent).</summary>
     public byte[]? ReadIndex(string name)
     {
         using var command = Command("SELECT data FROM vector_indexes WHERE name = @name");
-        command.Parameters.AddWithValue("@name", name);
-        return command.ExecuteScalar() as byte[];
+        var parameter = command.Parameters.Add("@name", SqliteType.Text);
+        var parts = new List<byte[]>();
+        for (var part = 0; ; part++)
+        {
+            parameter.Value = PartName(name, part);
+            if (command.ExecuteScalar() is not byte[] data) break;
+            parts.Add(data);
+        }
+        if (parts.Count <= 1) return parts.FirstOrDefault();
+        var length = parts.Sum(p => (long)p.Length);
+        if (length > Array.MaxLength) throw new StoreFormatException(FilePath, $"vector index '{name}' is {length} bytes in {parts.Count} parts, more than one array holds");
+        var joined = new byte[length];
+        var offset = 0;
+        foreach (var p in parts) { p.CopyTo(joined, offset); offset += p.Length; }
+        return joined;
     }
 
-    public void WriteIndex(string name, byte[] data)
+    /// <summary>Replaces a persisted vector index blob (all its parts) in one transaction.</summary>
+    public void WriteIndex(string name, byte[] data) => WriteIndex(name, data, IndexPartBytes);
+
+    internal void WriteIndex(string name, byte[] data, int partBytes)
     {
         _hnsw = null;
         using var transaction = _connection.BeginTransaction();
-        using var command = Command("INSERT OR REPLACE INTO vector_indexes(name, data) VALUES (@name, @data)", transaction);
-        command.Parameters.AddWithValue("@name", name);
-        command.Parameters.AddWithValue("@data", data);
-        command.ExecuteNonQuery();
+        using (var delete = Command("DELETE FROM vector_indexes WHERE name = @name OR substr(name, 1, length(@name) + 1) = @name || '#'", transaction))
+        {
+            delete.Parameters.AddWithValue("@name", name);
+            delete.ExecuteNonQuery();
+        }
+        using var insert = Command("INSERT INTO vector_indexes(name, data) VALUES (@name, @data)", transaction);
+        var nameParameter = insert.Parameters.Add("@name", SqliteType.Text);
+        var dataParameter = insert.Parameters.Add("@data", SqliteType.Blob);
+        var parts = Math.Max(1, (int)((data.Length + (long)partBytes - 1) / partBytes));
+        for (var part = 0; part < parts; part++)
+        {
+            var offset = part * (long)partBytes;
+            nameParameter.Value = PartName(name, part);
+            dataParameter.Value = parts == 1 ? data : data.AsSpan((int)offset, (int)Math.Min(partBytes, data.Length - offset)).ToArray();
+            insert.ExecuteNonQuery();
+        }
         transaction.Commit();
     }
+
+    private static string PartName(string name, int part) =>
+        part == 0 ? name : $"{name}#{part.ToString("D4", System.Globalization.CultureInfo.InvariantCulture)}";
 
     /// <summary>SQLite's own consistency check plus Loom's invariants (every document has exactly its chunks, every chunk
     /// one FTS row). Returns the problems found; empty means healthy.</summary>

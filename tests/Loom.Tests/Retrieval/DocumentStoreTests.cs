@@ -116,4 +116,48 @@ public class DocumentStoreTests
         Assert.Equal(2, store.KeywordSearch("tool", 10, new SearchFilter { Section = "install" }).Count);
         Assert.Single(store.KeywordSearch("tool", 10, new SearchFilter { Section = "install", TitleContains = "note" }));
     }
+
+    [Fact]
+    public void A_vector_index_larger_than_a_part_is_stored_in_parts_and_read_back_whole()
+    {
+        using var folder = new TempFolder();
+        var path = folder.File("s.db");
+        var big = new byte[10_000];
+        new Random(3).NextBytes(big);
+        var small = big[..2_500].Reverse().ToArray();
+        using (var store = DocumentStore.Open(path))
+        {
+            store.WriteIndex("hnswx", [1, 2, 3]);
+            store.WriteIndex("hnsw", big, partBytes: 3_000);
+            Assert.Equal(5, Rows());
+            Assert.Equal(big, store.ReadIndex("hnsw"));
+            store.WriteIndex("hnsw", small, partBytes: 3_000); // the stale parts of the longer blob must go
+            Assert.Equal(2, Rows());
+        }
+        using (var reopened = DocumentStore.Open(path, readOnly: true))
+        {
+            Assert.Equal(small, reopened.ReadIndex("hnsw"));
+            Assert.Equal([1, 2, 3], reopened.ReadIndex("hnswx"));
+            Assert.Null(reopened.ReadIndex("absent"));
+        }
+
+        long Rows()
+        {
+            using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT count(*) FROM vector_indexes";
+            return (long)command.ExecuteScalar()!;
+        }
+    }
+
+    [Fact]
+    public void A_vector_index_part_fits_SQLite_s_value_length_limit()
+    {
+        using var connection = new SqliteConnection("Data Source=:memory:");
+        connection.Open();
+        var limit = SQLitePCL.raw.sqlite3_limit(connection.Handle, SQLitePCL.raw.SQLITE_LIMIT_LENGTH, -1);
+        Assert.InRange(DocumentStore.IndexPartBytes, 1 << 20, limit);
+        Assert.True(limit < Array.MaxLength, "SQLite's limit is below a .NET array's, so a serialized graph can exceed it");
+    }
 }
