@@ -10,7 +10,8 @@ using Microsoft.Extensions.AI;
 /// Queries are real MiniLM embeddings of man-page NAME descriptions. Per mode (keyword, dense exact, dense HNSW, hybrid)
 /// the latency of Retriever.SearchAsync, query embedding excluded (timed separately), modes alternating, best of the
 /// rounds per query; then HNSW recall@10 against exact and queries/s per efSearch.
-/// Usage: retrieval [--sizes 10000,100000] [--ingest-pages 100] [--queries 200] [--rounds 3] [--noise 0.02] [--dir DIR]
+/// With --noise 0 each chunk keeps its own real vector (e.g. --sizes 10000 --ingest-pages 900 --noise 0).
+/// Usage: retrieval [--sizes 10000,100000] [--ingest-pages 300] [--queries 200] [--rounds 3] [--noise 0.02] [--dir DIR]
 /// </summary>
 internal static class RetrievalBench
 {
@@ -18,7 +19,7 @@ internal static class RetrievalBench
     {
         string? Arg(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
         var sizes = (Arg("--sizes") ?? "10000,100000").Split(',').Select(int.Parse).ToArray();
-        var ingestPages = int.Parse(Arg("--ingest-pages") ?? "100");
+        var ingestPages = int.Parse(Arg("--ingest-pages") ?? "300");
         var queryCount = int.Parse(Arg("--queries") ?? "200");
         var rounds = int.Parse(Arg("--rounds") ?? "3");
         var noise = float.Parse(Arg("--noise") ?? "0.02", System.Globalization.CultureInfo.InvariantCulture);
@@ -64,7 +65,11 @@ internal static class RetrievalBench
             var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
             Console.WriteLine($"ingestion with MiniLM: {summary.DocumentsTotal} pages, {summary.ChunksTotal} chunks in {seconds:0.0} s wall ({summary.ChunksTotal / seconds:0.0} chunks/s), " +
                 $"{cpuSeconds:0.0} s CPU ({summary.ChunksTotal / cpuSeconds:0.0} chunks per CPU-second), HNSW update included");
-            (_, pool, dim) = ingestStore.ReadVectors();
+            long[] ids;
+            (ids, pool, dim) = ingestStore.ReadVectors();
+            // --noise 0 pairs the pool with the chunks by position: check the order really matches.
+            if (noise == 0 && !ingestStore.GetChunks(ids).Select(c => c.Text).SequenceEqual(pages.SelectMany(p => p.Chunks).Take(ids.Length).Select(c => c.Text)))
+                throw new InvalidOperationException("the ingested chunks are not in the benchmark's chunk order");
         }
 
         // Queries: NAME descriptions of pages, embedded for real (cost per query timed here, excluded below).
@@ -77,7 +82,7 @@ internal static class RetrievalBench
 
         foreach (var size in sizes)
         {
-            Console.WriteLine($"\n## {size} chunks ({pool.Length / dim} real MiniLM vectors reused with noise σ {noise} per dimension)");
+            Console.WriteLine(noise == 0 ? $"\n## {size} chunks, each with its own MiniLM vector" : $"\n## {size} chunks ({pool.Length / dim} real MiniLM vectors reused with noise σ {noise} per dimension)");
             var path = Path.Combine(dir, $"store-{size}.db");
             DeleteStore(path);
             using (var store = DocumentStore.Open(path))
@@ -136,9 +141,11 @@ internal static class RetrievalBench
     }
 
     /// <summary>Document writes for the first <paramref name="size"/> chunks (the last page cut to fit), each chunk given a
-    /// real vector from the pool plus Gaussian noise, renormalised.</summary>
+    /// random real vector from the pool plus Gaussian noise, renormalised — or, with no noise, its own vector (the pool is
+    /// the ingested pages' vectors, in the same chunk order).</summary>
     private static List<DocumentWrite> Writes(List<(ManPageReader.ManPage Page, IReadOnlyList<TextChunk> Chunks)> pages, int size, float[] pool, int dim, float noise, Random random)
     {
+        if (noise == 0 && pool.Length / dim < size) throw new ArgumentException($"--noise 0 uses each chunk's own vector: embed at least {size} chunks (--ingest-pages)");
         var writes = new List<DocumentWrite>();
         var left = size;
         foreach (var (page, all) in pages)
@@ -146,8 +153,11 @@ internal static class RetrievalBench
             if (left == 0) break;
             var chunks = all.Take(left).ToList();
             left -= chunks.Count;
+            var written = 0;
             var vectors = chunks.Select(_ =>
             {
+                var ordinal = size - left - chunks.Count + written++;
+                if (noise == 0) return (ReadOnlyMemory<float>)pool.AsMemory(ordinal * dim, dim); // the chunk's own vector
                 var source = random.Next(pool.Length / dim) * dim;
                 var v = new float[dim];
                 for (var d = 0; d < dim; d++) v[d] = pool[source + d] + noise * (float)Gaussian(random);
