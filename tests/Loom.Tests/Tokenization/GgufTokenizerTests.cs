@@ -49,8 +49,8 @@ public sealed class GgufTokenizerTests
     public void UnsupportedOrInconsistentTokenizersAreRefusedByName()
     {
         var json = Gpt2TokenizerJson.Build();
-        Assert.Contains("'bert' is not supported",
-            WithFile(Gpt2Gguf(json, "bert"), p => Assert.Throws<ModelFormatException>(() => TokenizerResolver.Resolve(p))).Message);
+        Assert.Contains("'t5' is not supported",
+            WithFile(Gpt2Gguf(json, "t5"), p => Assert.Throws<ModelFormatException>(() => TokenizerResolver.Resolve(p))).Message);
         var badMerge = new GgufWriter()
             .AddMetadata("tokenizer.ggml.model", "gpt2")
             .AddMetadata("tokenizer.ggml.tokens", new[] { "a", "b", "ab" })
