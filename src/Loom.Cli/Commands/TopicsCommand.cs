@@ -15,6 +15,7 @@ internal static class TopicsCommand
         var file = new Argument<string>("file") { Description = "One document per line, or TSV whose last column is the text (\\n for newlines)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object {topics: [{id, size, words, label}], assignments}" };
         var png = new Option<string?>("--png") { Description = "Write the 2-D document map coloured by topic" };
+        var html = new Option<string?>("--html") { Description = "Write one self-contained interactive HTML page: the document map (hover a point for its text), topic legend and top-word bars" };
         var bars = new Option<string?>("--bars") { Description = "Write bar charts of the top words of the largest topics" };
         var hierarchy = new Option<string?>("--hierarchy") { Description = "Write the topic hierarchy (dendrogram)" };
         var minClusterSize = new Option<int>("--min-cluster-size") { Description = "HDBSCAN's smallest topic", DefaultValueFactory = _ => 10 };
@@ -32,7 +33,7 @@ internal static class TopicsCommand
         var encoderModel = new Option<string>("--model") { Description = "Sentence encoder: minilm, arctic-xs, an ONNX file or a model folder", DefaultValueFactory = _ => "minilm" };
         var command = new Command("topics", "Find topics in documents: embed, UMAP, HDBSCAN, c-TF-IDF")
         {
-            file, json, png, bars, hierarchy, minClusterSize, topics, words, representation, reduceOutliers, save, seed, embeddingsFile, encoderModel,
+            file, json, png, html, bars, hierarchy, minClusterSize, topics, words, representation, reduceOutliers, save, seed, embeddingsFile, encoderModel,
         };
         command.SetAction(async (parse, ct) => await ClassifyCommand.Run(async () =>
         {
@@ -60,10 +61,14 @@ internal static class TopicsCommand
             var model = await TopicModel.FitAsync(documents, embeddings, generator, options, progress, ct);
             if (parse.GetValue(reduceOutliers)) await model.ReduceOutliersAsync(0, ct);
             if (parse.GetValue(save) is { } savePath) model.Save(savePath);
-            if (parse.GetValue(png) is { } mapPath)
+            string title = $"{documents.Count} documents, {model.Topics.Count(t => t.Id >= 0)} topics";
+            var mapPath = parse.GetValue(png);
+            var htmlPath = parse.GetValue(html);
+            if (mapPath is not null || htmlPath is not null)
             {
                 var layout = new Umap(new UmapOptions { Components = 2, Metric = UmapMetric.Cosine, Seed = seedValue }).FitTransform(embeddings, ct);
-                TopicPlots.SaveMap(layout, model.Assignments, model.Topics, mapPath, $"{documents.Count} documents, {model.Topics.Count(t => t.Id >= 0)} topics");
+                if (mapPath is not null) TopicPlots.SaveMap(layout, model.Assignments, model.Topics, mapPath, title);
+                if (htmlPath is not null) TopicMapHtml.Save(layout, documents, model.Assignments, model.Topics, htmlPath, title);
             }
             if (parse.GetValue(bars) is { } barsPath) TopicPlots.SaveTopWords(model.Topics, barsPath);
             if (parse.GetValue(hierarchy) is { } treePath)

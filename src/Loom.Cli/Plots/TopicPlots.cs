@@ -6,7 +6,7 @@ namespace Loom.Cli.Plots;
 /// <summary>PNG pictures of a topic model: the document map, top-word bars per topic, and the topic hierarchy.</summary>
 internal static class TopicPlots
 {
-    private static readonly IPalette Palette = new ScottPlot.Palettes.Category20();
+    internal static readonly IPalette Palette = new ScottPlot.Palettes.Category20();
 
     /// <summary>A short name of a topic: its label, or its first words.</summary>
     public static string Name(Topic topic, int words = 3)

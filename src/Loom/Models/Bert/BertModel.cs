@@ -200,14 +200,39 @@ public sealed class BertModel
         BertAttention.Run(w, c, threads, capture);
 
         MatMul.Multiply(context, rows, layer.OutputWeight, layer.OutputBias, scratch, threads);
-        TensorPrimitives.Add(scratch, hidden, scratch);
-        Normalization.LayerNorm(scratch, layer.AttentionNormWeight, layer.AttentionNormBias, c.LayerNormEps, hidden);
+        ResidualNorm(w, layer.AttentionNormWeight, layer.AttentionNormBias, threads);
 
         MatMul.Multiply(hidden, rows, layer.IntermediateWeight, layer.IntermediateBias, ffn, threads);
-        BertGelu.InPlace(ffn);
+        ForRows(rows, threads, (first, end) => BertGelu.InPlace(w.Intermediate.AsSpan(first * inter, (end - first) * inter)));
 
         MatMul.Multiply(ffn, rows, layer.FfnOutputWeight, layer.FfnOutputBias, scratch, threads);
-        TensorPrimitives.Add(scratch, hidden, scratch);
-        Normalization.LayerNorm(scratch, layer.OutputNormWeight, layer.OutputNormBias, c.LayerNormEps, hidden);
+        ResidualNorm(w, layer.OutputNormWeight, layer.OutputNormBias, threads);
+    }
+
+    /// <summary>hidden = LayerNorm(scratch + hidden), rows split over the threads.</summary>
+    private void ResidualNorm(BertWorkspace w, float[] weight, float[] bias, int threads)
+    {
+        int d = Config.HiddenSize;
+        float eps = Config.LayerNormEps;
+        ForRows(w.Tokens, threads, (first, end) =>
+        {
+            var scratch = w.Scratch.AsSpan(first * d, (end - first) * d);
+            var hidden = w.HiddenBuffer.AsSpan(first * d, (end - first) * d);
+            TensorPrimitives.Add(scratch, hidden, scratch);
+            Normalization.LayerNorm(scratch, weight, bias, eps, hidden);
+        });
+    }
+
+    /// <summary>Runs <paramref name="body"/>(first row, end row) over contiguous shares of the rows; the element-wise work
+    /// between GEMMs would otherwise stay on one core.</summary>
+    private static void ForRows(int rows, int threads, Action<int, int> body)
+    {
+        int parts = Math.Min(threads, rows / 32);
+        if (parts <= 1)
+        {
+            body(0, rows);
+            return;
+        }
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p => body((int)((long)rows * p / parts), (int)((long)rows * (p + 1) / parts)));
     }
 }
