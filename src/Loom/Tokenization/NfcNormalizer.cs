@@ -7,18 +7,39 @@ namespace Loom.Tokenization;
 /// Unicode NFC (canonical decomposition, canonical ordering, canonical composition) from generated tables, because Loom
 /// runs with InvariantGlobalization, where <see cref="string.Normalize()"/> is unavailable. Hugging Face's "NFC"
 /// normalizer (Qwen2's tokenizer.json), whose tables are Unicode 9.0: later characters are left alone, as it leaves them.
-/// A lone surrogate is left as it is.
+/// A lone surrogate is left as it is. Added tokens are kept out of it, as HF matches them before normalising: the text
+/// between them is normalised piece by piece (so a mark after "&lt;|endoftext|&gt;" does not compose with its "&gt;").
 /// </summary>
 public sealed class NfcNormalizer : Normalizer
 {
     private const int SBase = 0xAC00, LBase = 0x1100, VBase = 0x1161, TBase = 0x11A7, LCount = 19, VCount = 21, TCount = 28, NCount = VCount * TCount, SCount = LCount * NCount;
     private static readonly Dictionary<long, int> Composites = BuildComposites();
 
-    public static NfcNormalizer Instance { get; } = new();
+    private readonly System.Text.RegularExpressions.Regex? _addedTokens;
 
-    public override string Normalize(string original) => Normalize(original.AsSpan());
+    /// <param name="addedTokens">Tokens matched in the raw text, left out of normalisation.</param>
+    public NfcNormalizer(IEnumerable<string>? addedTokens = null)
+    {
+        var tokens = addedTokens?.Where(t => t.Length > 0).OrderByDescending(t => t.Length).ToList() ?? [];
+        if (tokens.Count > 0) _addedTokens = new System.Text.RegularExpressions.Regex(string.Join('|', tokens.Select(System.Text.RegularExpressions.Regex.Escape)));
+    }
 
-    public override string Normalize(ReadOnlySpan<char> original)
+    public override string Normalize(string original)
+    {
+        if (_addedTokens is null) return NormalizePiece(original);
+        var text = new StringBuilder(original.Length);
+        int start = 0;
+        foreach (System.Text.RegularExpressions.Match match in _addedTokens.Matches(original))
+        {
+            text.Append(NormalizePiece(original.AsSpan(start, match.Index - start))).Append(match.Value);
+            start = match.Index + match.Length;
+        }
+        return text.Append(NormalizePiece(original.AsSpan(start))).ToString();
+    }
+
+    public override string Normalize(ReadOnlySpan<char> original) => Normalize(original.ToString());
+
+    private static string NormalizePiece(ReadOnlySpan<char> original)
     {
         // Below U+00C0 nothing decomposes, combines or composes.
         int i = 0;

@@ -180,16 +180,16 @@ public static class TokenizerJsonLoader
     private static Tokenizer ByteLevelBpe(string path, JsonElement root, JsonElement model)
     {
         if (Bool(model, "byte_fallback") == true) throw new ModelFormatException(path, "BPE with byte_fallback (SentencePiece style) is not supported yet");
-        Normalizer? nfc = null;
-        if (Object(root, "normalizer") is { } normalizer)
-            nfc = String(normalizer, "type") == "NFC" && Bool(model, "ignore_merges") != true ? NfcNormalizer.Instance
-                : throw new ModelFormatException(path, $"normalizer '{String(normalizer, "type")}' with a byte-level BPE model is not supported yet (NFC is, without ignore_merges)");
         var tokens = Vocabulary(path, model);
         var vocabulary = new Dictionary<string, int>(tokens.Length, StringComparer.Ordinal);
         for (int i = 0; i < tokens.Length; i++) vocabulary[tokens[i]] = i;
         var merges = Merges(path, model, vocabulary);
         var pattern = PreTokenizerPattern(path, Object(root, "pre_tokenizer"));
         var special = AddedTokens(path, root, vocabulary);
+        Normalizer? nfc = null;
+        if (Object(root, "normalizer") is { } normalizer)
+            nfc = String(normalizer, "type") == "NFC" && Bool(model, "ignore_merges") != true ? new NfcNormalizer(special.Keys)
+                : throw new ModelFormatException(path, $"normalizer '{String(normalizer, "type")}' with a byte-level BPE model is not supported yet (NFC is, without ignore_merges)");
         return Bool(model, "ignore_merges") == true
             ? new IgnoreMergesBpeTokenizer(vocabulary, merges, pattern, special, String(model, "unk_token"))
             : CreateByteLevelBpe(vocabulary, merges, pattern, special, String(model, "unk_token"), nfc);

@@ -38,6 +38,7 @@ public sealed class NfcParityTests(ITestOutputHelper output)
         texts.AddRange([
             "\u1100\u1161\u11A8 \uAC00\u11A8 \u1100\u1161 \u1112\u1175\u11C2x", "A\u030A \u212B \u0958 e\u0302\u0323 o\u031B\u0303",
             "\u0041\u0300\u0300\u0316 a\u05B0\u05B1\u0591", "\u0F73 \u0F71\u0F72 \u1E0B\u0323 \u1E9B\u0323", "a\u0308\u0301\u0332",
+            "a<|endoftext|>\u0338b e\u0301<|endoftext|>e\u0301", // added tokens are matched before normalising
         ]);
         var differing = texts.Where(t => !loom.EncodeToIds(t).SequenceEqual(hf.Ids(t))).ToList();
         output.WriteLine($"{differing.Count} of {texts.Count} texts differ");
