@@ -11,6 +11,7 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
     ["fortunes"] = FortunesBench.Run,
     ["decoder"] = DecoderBench.Run,
     ["gguf-open"] = GgufOpenBench.Run,
+    ["gguf-tokenizers"] = Loom.Bench.GgufTokenizerBench.Run,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var suite))

@@ -66,7 +66,7 @@ internal static class TokenizerBench
         return 0;
     }
 
-    private static void Compare(string title, double megabytes, int runs, params (string Name, Action Encode)[] sides)
+    internal static void Compare(string title, double megabytes, int runs, params (string Name, Action Encode)[] sides)
     {
         var best = sides.Select(_ => double.MaxValue).ToArray();
         foreach (var side in sides) side.Encode(); // warm-up
@@ -105,7 +105,7 @@ internal static class TokenizerBench
         finally { File.Delete(path); }
     }
 
-    private static List<string> FortuneEntries()
+    internal static List<string> FortuneEntries()
     {
         var entries = new List<string>();
         foreach (var file in Directory.GetFiles("/usr/share/games/fortunes").Where(f => Path.GetExtension(f) == "" && new FileInfo(f).LinkTarget is null).Order())

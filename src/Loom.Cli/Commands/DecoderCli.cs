@@ -12,7 +12,7 @@ namespace Loom.Cli.Commands;
 /// <summary>
 /// What `loom generate`, `loom next-token` share: the model, its prompt as token ids, the text of a token and the
 /// end-of-sequence ids. A GGUF's own vocabulary shows tokens, and tokenizes text when it is byte-level BPE (GPT-2,
-/// Llama 3, Qwen2); otherwise text needs a tokenizer.json (a Hugging Face folder has one; for a GGUF pass --tokenizer)
+/// Llama 3, Qwen2) or SentencePiece (Llama 2, Mistral); otherwise text needs a tokenizer.json (a Hugging Face folder has one; for a GGUF pass --tokenizer)
 /// or ids given with --tokens.
 /// </summary>
 internal sealed class DecoderCli : IDisposable
@@ -91,7 +91,7 @@ internal sealed class DecoderCli : IDisposable
     /// <summary>Why the model's own vocabulary could not be used as a tokenizer, when it could not.</summary>
     private string? TokenizerProblem { get; init; }
 
-    /// <summary>The GGUF's own vocabulary as a tokenizer (byte-level BPE vocabularies), or null with the reason.</summary>
+    /// <summary>The GGUF's own vocabulary as a tokenizer (byte-level BPE and SentencePiece vocabularies), or null with the reason.</summary>
     private static Tokenizer? TryGgufTokenizer(string path, out string? problem)
     {
         try

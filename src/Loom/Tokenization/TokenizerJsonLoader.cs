@@ -8,7 +8,8 @@ namespace Loom.Tokenization;
 /// <summary>
 /// Reads a Hugging Face tokenizer.json onto Microsoft.ML.Tokenizers: WordPiece (BERT family) as
 /// <see cref="BertWordPieceTokenizer"/>; byte-level BPE (GPT-2 style: ByteLevel pre-tokenizer, or a Split regex then
-/// ByteLevel as in Llama 3 / Qwen2) as ML.Tokenizers' <see cref="BpeTokenizer"/>; SentencePiece-style BPE (Llama 2 /
+/// ByteLevel as in Llama 3 / Qwen2) as ML.Tokenizers' <see cref="BpeTokenizer"/> (behind <see cref="IgnoreMergesBpeTokenizer"/>
+/// when the file sets ignore_merges, as Llama 3's does; Qwen2's NFC normalizer by <see cref="NfcNormalizer"/>); SentencePiece-style BPE (Llama 2 /
 /// Mistral: "▁" for spaces, byte fallback, fused unknowns, TemplateProcessing) as <see cref="SentencePieceBpeTokenizer"/>.
 /// What it does not support yet (Unigram, other normalizers) it refuses by name rather than tokenizing differently.
 /// </summary>
@@ -176,26 +177,30 @@ public static class TokenizerJsonLoader
         return (prefix.ToArray(), suffix.ToArray());
     }
 
-    private static BpeTokenizer ByteLevelBpe(string path, JsonElement root, JsonElement model)
+    private static Tokenizer ByteLevelBpe(string path, JsonElement root, JsonElement model)
     {
         if (Bool(model, "byte_fallback") == true) throw new ModelFormatException(path, "BPE with byte_fallback (SentencePiece style) is not supported yet");
-        if (Bool(model, "ignore_merges") == true) throw new ModelFormatException(path, "BPE with ignore_merges is not supported yet");
-        if (Object(root, "normalizer") is { } normalizer)
-            throw new ModelFormatException(path, $"normalizer '{String(normalizer, "type")}' with a BPE model is not supported yet");
         var tokens = Vocabulary(path, model);
         var vocabulary = new Dictionary<string, int>(tokens.Length, StringComparer.Ordinal);
         for (int i = 0; i < tokens.Length; i++) vocabulary[tokens[i]] = i;
         var merges = Merges(path, model, vocabulary);
         var pattern = PreTokenizerPattern(path, Object(root, "pre_tokenizer"));
         var special = AddedTokens(path, root, vocabulary);
-        return CreateByteLevelBpe(vocabulary, merges, pattern, special, String(model, "unk_token"));
+        Normalizer? nfc = null;
+        if (Object(root, "normalizer") is { } normalizer)
+            nfc = String(normalizer, "type") == "NFC" && Bool(model, "ignore_merges") != true ? new NfcNormalizer(special.Keys)
+                : throw new ModelFormatException(path, $"normalizer '{String(normalizer, "type")}' with a byte-level BPE model is not supported yet (NFC is, without ignore_merges)");
+        return Bool(model, "ignore_merges") == true
+            ? new IgnoreMergesBpeTokenizer(vocabulary, merges, pattern, special, String(model, "unk_token"))
+            : CreateByteLevelBpe(vocabulary, merges, pattern, special, String(model, "unk_token"), nfc);
     }
 
     /// <summary>ML.Tokenizers' BPE in byte-level mode, behind a regex pre-tokenizer that keeps special tokens whole.</summary>
     internal static BpeTokenizer CreateByteLevelBpe(Dictionary<string, int> vocabulary, List<string> merges, string pattern,
-        Dictionary<string, int> special, string? unknownToken) =>
+        Dictionary<string, int> special, string? unknownToken, Normalizer? normalizer = null) =>
         BpeTokenizer.Create(new BpeOptions(vocabulary)
         {
+            Normalizer = normalizer,
             Merges = merges,
             ByteLevel = true,
             PreTokenizer = new RegexPreTokenizer(new Regex(pattern, RegexOptions.Compiled), special.Count == 0 ? null : special),

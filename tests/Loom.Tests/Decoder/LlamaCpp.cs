@@ -14,15 +14,43 @@ internal static class LlamaCpp
     private static readonly Lock Gate = new();
     private static bool configured;
 
+    private static void Configure()
+    {
+        if (configured) return;
+        NativeLibraryConfig.All.WithLogCallback((level, message) => { if (Environment.GetEnvironmentVariable("LOOM_LLAMA_LOG") is not null) File.AppendAllText(Environment.GetEnvironmentVariable("LOOM_LLAMA_LOG")!, message); });
+        configured = true;
+    }
+
+    /// <summary>
+    /// llama.cpp's ids for each text (BOS as the vocabulary says, special tokens in the text parsed) from the GGUF's
+    /// vocabulary alone, and its text for those ids (token pieces joined, control tokens skipped).
+    /// </summary>
+    public static (int[][] Ids, string[] Texts) Tokenize(string ggufPath, IReadOnlyList<string> texts)
+    {
+        lock (Gate)
+        {
+            Configure();
+            using var weights = LLamaWeights.LoadFromFile(new ModelParams(ggufPath) { VocabOnly = true, GpuLayerCount = 0 });
+            bool addBos = weights.NativeHandle.Vocab.ShouldAddBOS;
+            var ids = new int[texts.Count][];
+            var decoded = new string[texts.Count];
+            for (int i = 0; i < texts.Count; i++)
+            {
+                var tokens = weights.Tokenize(texts[i], addBos, true, System.Text.Encoding.UTF8);
+                ids[i] = [.. tokens.Select(t => (int)t)];
+                var decoder = new StreamingTokenDecoder(System.Text.Encoding.UTF8, weights);
+                decoder.AddRange(tokens);
+                decoded[i] = decoder.Read();
+            }
+            return (ids, decoded);
+        }
+    }
+
     public static float[][] Logits(string ggufPath, int[] tokens, int threads = 2)
     {
         lock (Gate)
         {
-            if (!configured)
-            {
-                NativeLibraryConfig.All.WithLogCallback((level, message) => { if (Environment.GetEnvironmentVariable("LOOM_LLAMA_LOG") is not null) File.AppendAllText(Environment.GetEnvironmentVariable("LOOM_LLAMA_LOG")!, message); });
-                configured = true;
-            }
+            Configure();
             var parameters = new ModelParams(ggufPath)
             {
                 ContextSize = (uint)Math.Max(tokens.Length, 32),

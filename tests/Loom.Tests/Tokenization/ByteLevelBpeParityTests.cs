@@ -60,6 +60,33 @@ public sealed class ByteLevelBpeParityTests(ITestOutputHelper output)
         Assert.True(differing.Count == 0, $"first: {differing.FirstOrDefault()}");
     }
 
+    /// <summary>
+    /// Llama 3's ignore_merges: GPT-2's file with the Llama 3 regex plus 3000 frequent fortunes pre-tokens added to the
+    /// vocabulary without merges, which only ignore_merges can emit whole.
+    /// </summary>
+    [Fact]
+    public void IgnoreMergesEncodesAsHuggingFace()
+    {
+        var json = Gpt2TokenizerJson.Build(Llama3Pattern).DeepClone();
+        var vocab = json["model"]!["vocab"]!.AsObject();
+        var regex = new System.Text.RegularExpressions.Regex(Llama3Pattern);
+        var words = Fortunes.Entries.Take(4000).SelectMany(e => regex.Matches(e).Select(m => ByteLevel.Encode(m.ValueSpan)))
+            .Where(w => !vocab.ContainsKey(w)).CountBy(w => w).OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).Take(3000);
+        int next = vocab.Count;
+        foreach (var (word, _) in words) vocab[word] = next++;
+        json["model"]!["ignore_merges"] = true;
+        var (loom, hf) = Load(json);
+        var texts = Texts.ToList();
+        var differing = texts.Where(t => !loom.EncodeToIds(t).SequenceEqual(hf.Ids(t))).ToList();
+        output.WriteLine($"{differing.Count} of {texts.Count} differ");
+        Assert.True(differing.Count == 0, $"first: {differing.FirstOrDefault()}");
+        // The added words matter: without ignore_merges most entries encode differently.
+        json["model"]!["ignore_merges"] = false;
+        var (plain, _) = Load(json);
+        Assert.True(texts.Take(2000).Count(t => !plain.EncodeToIds(t).SequenceEqual(loom.EncodeToIds(t))) > 1000);
+        foreach (var text in texts) Assert.Equal(text, loom.Decode(loom.EncodeToIds(text)));
+    }
+
     [Theory]
     [InlineData("merges", "[\"a zz\"]", "not in the vocabulary")]
     [InlineData("merges", "[\"a\"]", "not two tokens")]

@@ -7,14 +7,14 @@ namespace Loom.Tests.Tokenization;
 /// <summary>GPT-2's vocabulary stored as llama.cpp stores it (tokenizer.ggml.*) in a GGUF written by Loom's writer.</summary>
 public sealed class GgufTokenizerTests
 {
-    private static GgufWriter Gpt2Gguf(JsonNode json, string model = "gpt2", Action<GgufWriter>? extra = null)
+    private static GgufWriter Gpt2Gguf(JsonNode json, string model = "gpt2", Action<GgufWriter>? extra = null, string pre = "gpt-2", string architecture = "gpt2")
     {
         var vocab = json["model"]!["vocab"]!.AsObject().OrderBy(e => (int)e.Value!).Select(e => e.Key).ToArray();
         var merges = json["model"]!["merges"]!.AsArray().Select(m => (string)m!).ToArray();
         var writer = new GgufWriter()
-            .AddMetadata("general.architecture", "gpt2")
+            .AddMetadata("general.architecture", architecture)
             .AddMetadata("tokenizer.ggml.model", model)
-            .AddMetadata("tokenizer.ggml.pre", "gpt-2")
+            .AddMetadata("tokenizer.ggml.pre", pre)
             .AddMetadata("tokenizer.ggml.tokens", vocab)
             .AddMetadata("tokenizer.ggml.merges", merges)
             .AddMetadata("tokenizer.ggml.token_type", vocab.Select(t => t == "<|endoftext|>" ? 3 : 1).ToArray())
@@ -45,12 +45,38 @@ public sealed class GgufTokenizerTests
         });
     }
 
+    /// <summary>The same vocabulary under each supported tokenizer.ggml.pre, against llama.cpp's own pre-tokenizers.</summary>
+    [Theory]
+    [InlineData("gpt-2", 3000)]
+    [InlineData("llama-bpe", int.MaxValue)]
+    [InlineData("qwen2", 3000)]
+    public void Gpt2VocabularyInGgufEncodesAsLlamaCpp(string pre, int fortunes)
+    {
+        var json = Gpt2TokenizerJson.Build();
+        var texts = Fortunes.Entries.Take(fortunes).Concat(BertWordPieceParityTests.HardCases).ToArray();
+        var (llama, loom) = WithFile(Gpt2Gguf(json, pre: pre, architecture: "llama", extra: w => w
+            .AddMetadata("tokenizer.ggml.add_bos_token", false)
+            .AddMetadata("llama.context_length", 64u)
+            .AddMetadata("llama.embedding_length", 64u)
+            .AddMetadata("llama.block_count", 1u)
+            .AddMetadata("llama.feed_forward_length", 128u)
+            .AddMetadata("llama.attention.head_count", 4u)
+            .AddMetadata("llama.attention.layer_norm_rms_epsilon", 1e-5f)
+            .AddMetadata("llama.rope.dimension_count", 16u)), path =>
+        {
+            var tokenizer = TokenizerResolver.Resolve(path);
+            return (Decoder.LlamaCpp.Tokenize(path, texts).Ids, texts.Select(t => tokenizer.EncodeToIds(t).ToArray()).ToArray());
+        });
+        var differing = Enumerable.Range(0, texts.Length).Where(i => !llama[i].SequenceEqual(loom[i])).ToList();
+        Assert.True(differing.Count == 0, $"{differing.Count} of {texts.Length} differ; first: {differing.Select(i => texts[i]).FirstOrDefault()}");
+    }
+
     [Fact]
     public void UnsupportedOrInconsistentTokenizersAreRefusedByName()
     {
         var json = Gpt2TokenizerJson.Build();
-        Assert.Contains("'llama' is not supported",
-            WithFile(Gpt2Gguf(json, "llama"), p => Assert.Throws<ModelFormatException>(() => TokenizerResolver.Resolve(p))).Message);
+        Assert.Contains("'t5' is not supported",
+            WithFile(Gpt2Gguf(json, "t5"), p => Assert.Throws<ModelFormatException>(() => TokenizerResolver.Resolve(p))).Message);
         var badMerge = new GgufWriter()
             .AddMetadata("tokenizer.ggml.model", "gpt2")
             .AddMetadata("tokenizer.ggml.tokens", new[] { "a", "b", "ab" })
