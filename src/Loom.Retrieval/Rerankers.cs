@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Numerics.Tensors;
 using System.Text.RegularExpressions;
+using Loom.Models.Bert;
 using Microsoft.Extensions.AI;
 
 namespace Loom.Retrieval;
@@ -55,4 +56,28 @@ public sealed partial class ChatClientReranker(IChatClient client, ChatOptions? 
 
     [GeneratedRegex(@"\d+")]
     private static partial Regex Grade();
+}
+
+/// <summary>Reranks by a cross-encoder's relevance logit for each (query, chunk context) pair — the query and the passage
+/// read together, which catches what two separate embeddings miss. Pairs are batched by the encoder's options.</summary>
+public sealed class CrossEncoderReranker : IReranker
+{
+    private readonly BertCrossEncoder _model;
+
+    public CrossEncoderReranker(BertCrossEncoder model)
+    {
+        if (model.Labels != 1) throw new ArgumentException($"a reranker needs a one-label cross-encoder; this one has {model.Labels} labels", nameof(model));
+        _model = model;
+    }
+
+    public Task<IReadOnlyList<SearchHit>> RerankAsync(string query, IReadOnlyList<SearchHit> hits, CancellationToken cancellationToken = default)
+    {
+        if (hits.Count == 0) return Task.FromResult(hits);
+        return Task.Run<IReadOnlyList<SearchHit>>(() =>
+        {
+            var scores = _model.Score(query, hits.Select(h => h.Chunk.Context).ToList(), cancellationToken: cancellationToken);
+            return hits.Select((h, i) => (Hit: h with { Score = scores[i] }, Order: i))
+                .OrderByDescending(x => x.Hit.Score).ThenBy(x => x.Order).Select(x => x.Hit).ToList();
+        }, cancellationToken);
+    }
 }

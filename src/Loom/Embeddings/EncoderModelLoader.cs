@@ -51,7 +51,7 @@ internal static class EncoderModelLoader
     }
 
     // HF-exact WordPiece; both packaged models are uncased. A folder's tokenizer_config.json may say otherwise.
-    private static Tokenizer CreateTokenizer(string vocab)
+    internal static BertWordPieceTokenizer CreateTokenizer(string vocab)
     {
         bool lowerCase = true;
         var config = Path.Combine(Path.GetDirectoryName(vocab)!, "tokenizer_config.json");
