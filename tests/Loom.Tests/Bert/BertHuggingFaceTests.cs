@@ -54,7 +54,9 @@ public class BertHuggingFaceTests
         finally { folder.Delete(true); }
     }
 
-    private static void WriteFolder(string folder, DefaultModelFiles files, string prefix, string modelType)
+    /// <summary>Writes MiniLM as a Hugging Face folder; <paramref name="extra"/> may add tensors (e.g. a classifier head).</summary>
+    internal static void WriteFolder(string folder, DefaultModelFiles files, string prefix, string modelType, string architecture = "BertModel",
+        Action<SafetensorsWriter, BertOnnxSource>? extra = null)
     {
         using var onnx = OnnxModel.Open(files.ModelPath);
         var source = new BertOnnxSource(onnx, files.ModelPath);
@@ -71,9 +73,10 @@ public class BertHuggingFaceTests
             var tensor = source.Find(name)!;
             writer.AddTensor(prefix + name, tensor.Data, tensor.Shape);
         }
+        extra?.Invoke(writer, source);
         writer.Write(Path.Combine(folder, "model.safetensors"));
         File.WriteAllText(Path.Combine(folder, "config.json"), $$"""
-            {"model_type": "{{modelType}}", "architectures": ["BertModel"], "vocab_size": {{c.VocabSize}}, "hidden_size": {{c.HiddenSize}},
+            {"model_type": "{{modelType}}", "architectures": ["{{architecture}}"], "vocab_size": {{c.VocabSize}}, "hidden_size": {{c.HiddenSize}},
              "num_hidden_layers": {{c.Layers}}, "num_attention_heads": {{c.Heads}}, "intermediate_size": {{c.IntermediateSize}},
              "max_position_embeddings": {{c.MaxPositions}}, "type_vocab_size": {{c.TypeVocabSize}}, "layer_norm_eps": 1e-12, "hidden_act": "gelu"}
             """);

@@ -43,5 +43,27 @@ internal sealed class OnnxRuntimeReference : IDisposable
         return output;
     }
 
+    /// <summary>The graph's second output, BERT's pooler (tanh of a dense layer on the [CLS] state), for one sequence with its token types.</summary>
+    public float[] Pooler(int[] ids, int[] types)
+    {
+        var idTensor = new DenseTensor<long>([1, ids.Length]);
+        var mask = new DenseTensor<long>([1, ids.Length]);
+        var typeTensor = new DenseTensor<long>([1, ids.Length]);
+        for (int i = 0; i < ids.Length; i++)
+        {
+            idTensor[0, i] = ids[i];
+            mask[0, i] = 1;
+            typeTensor[0, i] = types[i];
+        }
+        var name = _session.OutputNames[1];
+        using var results = _session.Run(
+            [NamedOnnxValue.CreateFromTensor("input_ids", idTensor), NamedOnnxValue.CreateFromTensor("attention_mask", mask),
+             NamedOnnxValue.CreateFromTensor("token_type_ids", typeTensor)],
+            [name]);
+        var pooled = results.First().AsTensor<float>();
+        if (pooled.Dimensions.Length != 2) throw new InvalidOperationException($"output '{name}' is not [batch × hidden]");
+        return pooled.ToArray();
+    }
+
     public void Dispose() => _session.Dispose();
 }
