@@ -110,6 +110,38 @@ public class BertCrossEncoderTests(CrossEncoderFolder fixture) : IClassFixture<C
     }
 
     [Fact]
+    public void SeveralLabelsGiveOneLogitPerRow()
+    {
+        var folder = Directory.CreateTempSubdirectory("loom-ce-3-");
+        try
+        {
+            float[] head = [], bias = [0.5f, -1f, 2f];
+            CrossEncoderFolder.Write(folder.FullName, fixture.Files, (writer, source) =>
+            {
+                var random = new Random(3);
+                head = [.. Enumerable.Range(0, 3 * source.Config.HiddenSize).Select(_ => (float)(random.NextDouble() - 0.5))];
+                CrossEncoderFolder.AddPooler(writer, source);
+                writer.AddTensor("classifier.weight", head, 3, source.Config.HiddenSize);
+                writer.AddTensor("classifier.bias", bias, 3);
+            });
+            var model = BertCrossEncoder.FromHuggingFace(folder.FullName);
+            Assert.Equal(3, model.Labels);
+            Assert.Throws<InvalidOperationException>(() => model.Score("q", ["p"]));
+            Assert.Throws<ArgumentException>(() => new Loom.Retrieval.CrossEncoderReranker(model));
+            var pair = model.EncodePair(Pairs[1].Query, Pairs[1].Passage);
+            var logits = model.Logits([pair])[0];
+            var pooled = fixture.Reference.Pooler(pair.Ids, pair.TypeIds);
+            for (int j = 0; j < 3; j++)
+            {
+                double expected = bias[j];
+                for (int k = 0; k < pooled.Length; k++) expected += (double)pooled[k] * head[j * pooled.Length + k];
+                Assert.True(Math.Abs(expected - logits[j]) < 1e-4, $"label {j}: {logits[j]} vs reference {expected}");
+            }
+        }
+        finally { folder.Delete(true); }
+    }
+
+    [Fact]
     public void LongPairsAreTruncatedToTheLimit()
     {
         var model = BertCrossEncoder.FromHuggingFace(fixture.Path, new BertCrossEncoderOptions { MaxLength = 16 });
