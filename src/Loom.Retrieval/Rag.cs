@@ -128,9 +128,11 @@ public sealed partial class Rag(Retriever retriever, IChatClient? chatClient = n
         return text.Replace("**", "").Trim();
     }
 
-    /// <summary>A sentence worth reading on its own: at least five words, mostly letters, and ending like a sentence.</summary>
+    /// <summary>A sentence worth reading on its own: at least five words, mostly letters, ending like a sentence, and not
+    /// a comment lifted from a code sample.</summary>
     internal static bool IsProse(string sentence)
     {
+        if (sentence.TrimStart().StartsWith("//", StringComparison.Ordinal)) return false;
         if (AnyWord().Matches(sentence).Count < 5) return false;
         var letters = sentence.Count(char.IsLetter);
         var symbols = sentence.Count(c => !char.IsLetterOrDigit(c) && !char.IsWhiteSpace(c) && c is not ('.' or ',' or '\'' or '"' or '(' or ')' or ';' or ':' or '-'));

@@ -182,13 +182,6 @@ public sealed class SentencePieceScoreTokenizer : Tokenizer
     public override OperationStatus Decode(IEnumerable<int> ids, Span<char> destination, out int idsConsumed, out int charsWritten)
     {
         var list = ids as IReadOnlyList<int> ?? ids.ToList();
-        var text = Decode(list);
-        idsConsumed = 0;
-        charsWritten = 0;
-        if (text.Length > destination.Length) return OperationStatus.DestinationTooSmall;
-        text.AsSpan().CopyTo(destination);
-        idsConsumed = list.Count;
-        charsWritten = text.Length;
-        return OperationStatus.Done;
+        return DecodedText.CopyTo(Decode(list), list.Count, destination, out idsConsumed, out charsWritten);
     }
 }

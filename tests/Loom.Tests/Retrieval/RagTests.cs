@@ -91,6 +91,7 @@ public class RagTests
         Assert.Contains(kept, s => s.Contains("Every batch is one transaction"));
         Assert.True(Rag.IsProse("Crash-safe. Every batch is one transaction in the write-ahead log."));
         Assert.False(Rag.IsProse("Short bit."));
+        Assert.False(Rag.IsProse("// Train a byte-level BPE; the file it writes loads in Loom and in HF tokenizers alike."));
         Assert.False(Rag.IsProse("`loom index DIR [--db FILE] [--json]` → {\"files_seen\", \"added\"}"));
     }
 
