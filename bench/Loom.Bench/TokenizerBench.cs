@@ -1,7 +1,7 @@
+using Loom.Formats;
 using System.Diagnostics;
 using System.Text;
 using Loom.Embeddings;
-using Loom.Models;
 using Loom.Tokenization;
 using Microsoft.ML.Tokenizers;
 

@@ -1,4 +1,4 @@
-using Loom.Models;
+using Loom.Formats;
 
 namespace Loom.Tests;
 

@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Loom.Formats;
-using Loom.Models;
 using Loom.Models.Bert;
 using Spectre.Console;
 using Spectre.Console.Rendering;

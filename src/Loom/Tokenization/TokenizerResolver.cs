@@ -1,5 +1,4 @@
 using Loom.Formats;
-using Loom.Models;
 using Microsoft.ML.Tokenizers;
 
 namespace Loom.Tokenization;

@@ -1,6 +1,6 @@
+using Loom.Formats;
 using System.Diagnostics;
 using Loom.Embeddings;
-using Loom.Models;
 using Loom.Models.Bert;
 using Xunit.Abstractions;
 

@@ -1,5 +1,4 @@
 using Loom.Formats;
-using Loom.Models;
 
 namespace Loom.Tests.Onnx;
 

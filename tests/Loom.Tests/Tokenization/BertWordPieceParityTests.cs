@@ -1,5 +1,5 @@
+using Loom.Formats;
 using System.Text;
-using Loom.Models;
 using Loom.Tokenization;
 using Xunit.Abstractions;
 

@@ -1,5 +1,4 @@
 using Loom.Formats;
-using Loom.Models;
 using Loom.Tokenization;
 using Microsoft.ML.Tokenizers;
 using Xunit.Abstractions;

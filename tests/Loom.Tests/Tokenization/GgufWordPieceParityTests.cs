@@ -1,5 +1,4 @@
 using Loom.Formats;
-using Loom.Models;
 using Loom.Tests.Decoder;
 using Loom.Tokenization;
 using Xunit.Abstractions;

@@ -1,6 +1,5 @@
 using Loom.Cli.Commands;
 using Loom.Formats;
-using Loom.Models;
 using Loom.Tokenization;
 using Microsoft.ML.Tokenizers;
 

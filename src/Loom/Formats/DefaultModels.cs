@@ -1,9 +1,8 @@
 using System.Reflection;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
-using Loom.Formats;
 
-namespace Loom.Models;
+namespace Loom.Formats;
 
 /// <summary>The files of a packaged default model, extracted to the on-disk cache.</summary>
 /// <param name="Name">Loom's short name, e.g. "minilm".</param>
