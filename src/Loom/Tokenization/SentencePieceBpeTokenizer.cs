@@ -63,12 +63,7 @@ public sealed class SentencePieceBpeTokenizer : Tokenizer
         while (start < span.Length)
         {
             // Added tokens are matched in the raw text, leftmost then longest, and never normalised.
-            int next = span.Length, length = 0, id = -1;
-            foreach (var (token, tokenId) in _special)
-            {
-                int at = span[start..].IndexOf(token, StringComparison.Ordinal);
-                if (at >= 0 && (start + at < next || (start + at == next && token.Length > length))) { next = start + at; length = token.Length; id = tokenId; }
-            }
+            int next = start + AddedTokenMatcher.FindNext(span[start..], _special, out int length, out int id);
             EncodeSegment(span[start..next], start, tokens);
             if (id < 0) break;
             tokens.Add(new EncodedToken(id, _tokens[id], next..(next + length)));

@@ -45,12 +45,7 @@ public sealed class UnigramTokenizer : Tokenizer
         int start = 0;
         while (start < span.Length)
         {
-            int next = span.Length, length = 0, id = -1;
-            foreach (var (token, tokenId) in _special)
-            {
-                int at = span[start..].IndexOf(token, StringComparison.Ordinal);
-                if (at >= 0 && (start + at < next || (start + at == next && token.Length > length))) { next = start + at; length = token.Length; id = tokenId; }
-            }
+            int next = start + AddedTokenMatcher.FindNext(span[start..], _special, out int length, out int id);
             EncodeSegment(span[start..next], start, tokens);
             if (id < 0) break;
             tokens.Add(new EncodedToken(id, _tokens[id], next..(next + length)));
