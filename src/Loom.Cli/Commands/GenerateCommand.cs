@@ -40,12 +40,12 @@ internal static class GenerateCommand
                 using var session = DecoderCli.Open(parse.GetValue(model)!, parse.GetValue(threads), parse.GetValue(tokenizer));
                 int[] ids = session.PromptIds(parse.GetValue(prompt), parse.GetValue(tokens));
                 int max = parse.GetValue(maxTokens);
-                ICausalLanguageModel lm = parse.GetValue(noCache) ? new WithoutKvCache(session.Model) : session.Model;
-                int context = Math.Min(lm.ContextLength, ids.Length + Math.Max(max, 1));
-                var generator = new Generator(lm, session.Detokenizer(), context);
+                int context = Math.Min(session.Model.ContextLength, ids.Length + Math.Max(max, 1));
+                var generator = new Generator(session.Model, session.Detokenizer(), context);
                 var options = new GenerationOptions
                 {
                     MaxTokens = max,
+                    UseKvCache = !parse.GetValue(noCache),
                     StopTokens = parse.GetValue(ignoreEos) ? [] : session.EndTokens,
                     Sampling = new SamplingOptions
                     {
@@ -89,25 +89,5 @@ internal static class GenerateCommand
             }
         });
         return command;
-    }
-
-    /// <summary>A model without the cache's help: every step recomputes keys and values of the whole sequence.</summary>
-    private sealed class WithoutKvCache(ICausalLanguageModel model) : ICausalLanguageModel
-    {
-        public int VocabularySize => model.VocabularySize;
-        public int ContextLength => model.ContextLength;
-        public KvCache CreateCache(int capacity) => model.CreateCache(capacity);
-
-        public void Forward(ReadOnlySpan<int> tokens, KvCache cache, Span<float> logits, IForwardObserver? observer = null)
-        {
-            if (logits.Length != VocabularySize)
-            {
-                model.Forward(tokens, cache, logits, observer);
-                return;
-            }
-            int[] sequence = [.. cache.Tokens, .. tokens];
-            cache.Clear();
-            model.Forward(sequence, cache, logits, observer);
-        }
     }
 }
