@@ -101,7 +101,7 @@ public sealed class SentencePieceModelReaderTests(SentencePieceParityTests.Model
         // One unit whose offset sends the first step far outside the four-unit trie.
         byte[] blob = [.. BitConverter.GetBytes(16u), .. BitConverter.GetBytes(0xFFFFFC00u), .. new byte[12], 0];
         var map = new PrecompiledCharsMap(blob, "crafted.model");
-        var error = Assert.Throws<ModelFormatException>(() => map.Match("a"u8, out _));
+        var error = Assert.Throws<ModelFormatException>(() => map.MatchLongest("a"u8, out _));
         Assert.Contains("refers to unit", error.Message);
     }
 
