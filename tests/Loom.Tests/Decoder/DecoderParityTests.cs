@@ -50,7 +50,7 @@ public sealed class DecoderParityTests(ITestOutputHelper output) : IDisposable
         double loomVsLlama = MaxAbsDiff(loom, llama), loomVsRef = MaxAbsDiff(loom, reference), llamaVsRef = MaxAbsDiff(llama, reference);
         double exactVsLlama = MaxAbsDiff(exact[..compared], llama), emulatedVsLlama = MaxAbsDiff(emulated[..compared], llama);
         output.WriteLine($"{arch} {type}: |loom−llama.cpp| {loomVsLlama:E2} (f32 activations {exactVsLlama:E2}, all rounded as llama.cpp {emulatedVsLlama:E2}), " +
-            $"|loom−f64| {loomVsRef:E2}, |llama.cpp−f64| {llamaVsRef:E2}; max |logit| {reference.Max(r => r.Max(Math.Abs)):F2}");
+            $"|loom−f64| {loomVsRef:E2} (f32 activations {exactVsRef:E2}), |llama.cpp−f64| {llamaVsRef:E2}; max |logit| {reference.Max(r => r.Max(Math.Abs)):F2}");
 
         // Against llama.cpp, Loom's default engine: F32 to 1e-4 (GPT-2: 1e-3, llama.cpp's GELU goes through an f16 table);
         // F16, BF16 and K-quants keep f32 activations where llama.cpp rounds them (to f16, bf16, 8-bit blocks of 256), so
