@@ -12,8 +12,9 @@ namespace Loom.Tensors;
 /// d_x·d_w and summed in f32. Faster than decoding the weights to f32, and within f32 rounding of llama.cpp's logits;
 /// less exact than <see cref="MatMul.Multiply(ReadOnlySpan{float}, int, WeightMatrix, ReadOnlySpan{float}, Span{float}, int)"/>
 /// by the rounding of x (about 0.4% of a block's largest value).
-/// Every path (and every thread count, and batching) gives the same bits: the integer sums are exact and the f32
-/// accumulation follows one fixed order (eight lanes of four products each, reduced pairwise).
+/// Every path (and every thread count, and batching) gives the same bits: each block's integer sum is exact and the f32
+/// accumulation over blocks follows one fixed order. One row of x (generation) streams W once, eight weight rows at a
+/// time; more rows (prompt processing) pack eight weight rows into a column-interleaved panel that every 4 rows of x reuse.
 /// </summary>
 public static unsafe class Int8MatMul
 {
@@ -64,205 +65,348 @@ public static unsafe class Int8MatMul
         return result;
     }
 
-    /// <summary>Weight rows per task: a block of them stays in cache while every row of x passes.</summary>
-    private const int ColumnBlock = 16;
-
     private static void Run(Q8Activations q8, WeightMatrix w, byte* wp, float* y, int threads, KernelPath path)
     {
-        int m = q8.Rows, n = w.Rows, k = w.Cols, rowBytes = w.RowBytes;
-        int chunks = (n + ColumnBlock - 1) / ColumnBlock;
-        // Single rows are memory-bound: spread them evenly; batches take whole column blocks.
-        int tasks = m == 1 ? Math.Min(n, threads * 4) : chunks;
-        int perTask = m == 1 ? (n + tasks - 1) / tasks : ColumnBlock;
+        int m = q8.Rows, n = w.Rows;
         bool vnni = path == KernelPath.Avx512 && AvxVnni.IsSupported;
-        bool q4 = w.Type == GgmlType.Q4_0;
-        nint qa = (nint)q8.Quants, sa = (nint)q8.Scales, wa = (nint)wp, ya = (nint)y;
-        MatMul.For(tasks, threads, t =>
+        // The packed VNNI product reads x as unsigned bytes: x + 128.
+        sbyte* xb = vnni && m > 1 && path != KernelPath.Scalar ? Biased(q8.Quants, (long)m * w.Cols) : q8.Quants;
+        var operands = new Operands(q8.Quants, xb, q8.Scales, w.Cols, wp, w.RowBytes, w.Type == GgmlType.Q4_0, y, n);
+        nint state = (nint)(&operands);
+        if (path == KernelPath.Scalar)
         {
-            var tile = new Tile((sbyte*)qa, (float*)sa, k, (byte*)wa, rowBytes, (float*)ya, n);
-            int first = t * perTask, end = Math.Min(n, first + perTask);
-            if (path == KernelPath.Scalar) tile.Scalar(0, m, first, end, q4);
-            else if (q4 && vnni) tile.Run<Q4_0Blocks, VnniDot>(m, first, end);
-            else if (q4) tile.Run<Q4_0Blocks, Avx2Dot>(m, first, end);
-            else if (vnni) tile.Run<Q8_0Blocks, VnniDot>(m, first, end);
-            else tile.Run<Q8_0Blocks, Avx2Dot>(m, first, end);
-        });
+            int tasks = Math.Min(n, threads * 4);
+            MatMul.For(tasks, threads, t => ((Operands*)state)->Scalar(m, n * t / tasks, n * (t + 1) / tasks));
+        }
+        else if (m == 1)
+        {
+            // Memory-bound: threads take even ranges of weight rows (multiples of 8) so W streams through once.
+            int groups = (n + 7) / 8, tasks = Math.Min(groups, threads * 4);
+            MatMul.For(tasks, threads, t =>
+            {
+                var o = (Operands*)state;
+                int first = 8 * (groups * t / tasks), end = Math.Min(n, 8 * (groups * (t + 1) / tasks));
+                if (o->Q4 && vnni) o->Gemv<Q4_0Vnni>(first, end);
+                else if (o->Q4) o->Gemv<Q4_0Avx2>(first, end);
+                else if (vnni) o->Gemv<Q8_0Vnni>(first, end);
+                else o->Gemv<Q8_0Avx2>(first, end);
+            });
+        }
+        else
+        {
+            int panels = (n + 7) / 8, tasks = (panels + PanelsPerTask - 1) / PanelsPerTask;
+            MatMul.For(tasks, threads, t =>
+            {
+                var o = (Operands*)state;
+                if (vnni) o->Gemm<VnniPanel>(m, t * PanelsPerTask, Math.Min(panels, (t + 1) * PanelsPerTask));
+                else o->Gemm<Avx2Panel>(m, t * PanelsPerTask, Math.Min(panels, (t + 1) * PanelsPerTask));
+            });
+        }
     }
 
-    /// <summary>A weight format: its block size and its 32 quants as signed bytes.</summary>
-    private interface IBlocks
+    /// <summary>Panels of 8 weight rows a task packs and keeps in cache while every row of x passes.</summary>
+    private const int PanelsPerTask = 2;
+
+    /// <summary>A packed block of 8 weight rows: 8 f32 scales, 8 VNNI corrections (−128·Σq), then the quants as
+    /// 8 groups × 8 rows × 4 bytes, so one 32-byte load holds the same 4 columns of every row.</summary>
+    private const int PanelBlockBytes = 64 + 256;
+
+    [ThreadStatic] private static byte[]? panelScratch;
+    [ThreadStatic] private static sbyte[]? biased;
+
+    /// <summary>x + 128 as unsigned bytes, in a pinned per-thread buffer.</summary>
+    private static sbyte* Biased(sbyte* x, long count)
     {
-        static abstract int Bytes { get; }
-        static abstract Vector256<sbyte> Load(byte* block);
+        if (biased is null || biased.Length < count) biased = GC.AllocateUninitializedArray<sbyte>(checked((int)count), pinned: true);
+        sbyte* b = (sbyte*)Unsafe.AsPointer(ref biased[0]);
+        long i = 0;
+        var flip = Vector256.Create(unchecked((sbyte)0x80));
+        for (; i + 32 <= count; i += 32) (Vector256.Load(x + i) ^ flip).Store(b + i);
+        for (; i < count; i++) b[i] = (sbyte)(x[i] ^ 0x80);
+        return b;
     }
 
-    private struct Q8_0Blocks : IBlocks
+    /// <summary>One block's 32 quants as signed bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<sbyte> LoadBlock(byte* block, bool q4)
     {
-        public static int Bytes => 34;
+        if (!q4) return Vector256.Load((sbyte*)(block + 2));
+        return (Nibbles(block) - Vector256.Create((byte)8)).AsSByte();
+    }
+
+    /// <summary>A Q4_0 block's quants as stored (0–15): low nibbles are values 0–15, high nibbles 16–31.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Nibbles(byte* block)
+    {
+        var qs = Vector128.Load(block + 2);
+        var mask = Vector128.Create((byte)15);
+        return Vector256.Create(qs & mask, Vector128.ShiftRightLogical(qs, 4) & mask);
+    }
+
+    /// <summary>Exact Σ x·w of one block per 32-bit lane (lanes summed by the caller), for the matrix-vector product.</summary>
+    private interface IRowDot
+    {
+        static abstract bool Q4 { get; }
+        static abstract Vector256<int> Dot(Vector256<sbyte> x, byte* block);
+    }
+
+    /// <summary>Q4_0 on vpdpbusd: the stored nibbles (0–15) are the unsigned operand; the caller subtracts 8·Σx.</summary>
+    private struct Q4_0Vnni : IRowDot
+    {
+        public static bool Q4 => true;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<sbyte> Load(byte* block) => Vector256.Load((sbyte*)(block + 2));
+        public static Vector256<int> Dot(Vector256<sbyte> x, byte* block) => AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Nibbles(block), x);
     }
 
-    private struct Q4_0Blocks : IBlocks
+    /// <summary>Q4_0 on pmaddubsw (nibble·x pairs stay far below the int16 limit) + pmaddwd; the caller subtracts 8·Σx.</summary>
+    private struct Q4_0Avx2 : IRowDot
     {
-        public static int Bytes => 18;
+        public static bool Q4 => true;
 
-        /// <summary>Low nibbles are values 0–15, high nibbles 16–31, each stored +8.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<sbyte> Load(byte* block)
+        public static Vector256<int> Dot(Vector256<sbyte> x, byte* block) =>
+            Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Nibbles(block), x), Vector256.Create((short)1));
+    }
+
+    /// <summary>Q8_0 on vpdpbusd(|w|, x·sign(w)).</summary>
+    private struct Q8_0Vnni : IRowDot
+    {
+        public static bool Q4 => false;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Dot(Vector256<sbyte> x, byte* block)
         {
-            var qs = Vector128.Load(block + 2);
-            var mask = Vector128.Create((byte)15);
-            return (Vector256.Create(qs & mask, Vector128.ShiftRightLogical(qs, 4) & mask) - Vector256.Create((byte)8)).AsSByte();
+            var w = Vector256.Load((sbyte*)(block + 2));
+            return AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Avx2.Abs(w), Avx2.Sign(x, w));
+        }
+    }
+
+    /// <summary>Q8_0 on pmaddubsw(|w|, x·sign(w)) + pmaddwd: no pair reaches the int16 limit (|x| ≤ 127, |w| ≤ 128).</summary>
+    private struct Q8_0Avx2 : IRowDot
+    {
+        public static bool Q4 => false;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Dot(Vector256<sbyte> x, byte* block)
+        {
+            var w = Vector256.Load((sbyte*)(block + 2));
+            return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx2.Abs(w), Avx2.Sign(x, w)), Vector256.Create((short)1));
+        }
+    }
+
+    /// <summary>Exact Σ x·w of one packed group (4 columns × 8 weight rows) against 4 bytes of x broadcast to every lane.</summary>
+    private interface IPanelDot
+    {
+        /// <summary>True when x is stored +128 (unsigned) and the block's corrections start each sum.</summary>
+        static abstract bool Biased { get; }
+        static abstract Vector256<int> Add(Vector256<int> sum, int x4, Vector256<sbyte> w);
+    }
+
+    /// <summary>vpdpbusd(x + 128, w), started from −128·Σw.</summary>
+    private struct VnniPanel : IPanelDot
+    {
+        public static bool Biased => true;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Add(Vector256<int> sum, int x4, Vector256<sbyte> w) =>
+            AvxVnni.MultiplyWideningAndAdd(sum, Vector256.Create(x4).AsByte(), w);
+    }
+
+    /// <summary>pmaddubsw(|w|, x·sign(w)) + pmaddwd: exact for every int8 w, −128 included.</summary>
+    private struct Avx2Panel : IPanelDot
+    {
+        public static bool Biased => false;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Add(Vector256<int> sum, int x4, Vector256<sbyte> w)
+        {
+            var x = Vector256.Create(x4).AsSByte();
+            return sum + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx2.Abs(w), Avx2.Sign(x, w)), Vector256.Create((short)1));
         }
     }
 
     /// <summary>
-    /// An exact int8 · int8 dot product, four products summed per 32-bit lane. The instructions multiply unsigned by
-    /// signed bytes, so each way prepares a weight block once (reused by every row of x) and an x block once.
+    /// The operands of one product. Every path computes, for each output, S_b = Σ x·w over block b exactly (int32),
+    /// then y = fma(S_b, d_x·d_w, y) over b = 0, 1, … in order, from 0: the same bits whatever the path or tiling.
     /// </summary>
-    private interface IDot
-    {
-        static abstract Vector256<int> Weights(Vector256<sbyte> w);
-        static abstract Vector256<byte> Activations(Vector256<sbyte> x);
-        static abstract Vector256<int> Dot(Vector256<byte> x, Vector256<sbyte> w, Vector256<int> prepared);
-    }
-
-    /// <summary>vpdpbusd on x + 128 (unsigned): Σ(x + 128)·w − 128·Σw, the correction taken once per weight block.</summary>
-    private struct VnniDot : IDot
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<int> Weights(Vector256<sbyte> w) =>
-            Vector256<int>.Zero - AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Vector256.Create((byte)128), w);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<byte> Activations(Vector256<sbyte> x) => x.AsByte() ^ Vector256.Create((byte)128);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<int> Dot(Vector256<byte> x, Vector256<sbyte> w, Vector256<int> correction) =>
-            AvxVnni.MultiplyWideningAndAdd(correction, x, w);
-    }
-
-    /// <summary>pmaddubsw(|w|, x·sign(w)) + pmaddwd: no pair of products reaches the int16 limit (|x| ≤ 127, |w| ≤ 128).</summary>
-    private struct Avx2Dot : IDot
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<int> Weights(Vector256<sbyte> w) => Avx2.Abs(w).AsInt32();
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<byte> Activations(Vector256<sbyte> x) => x.AsByte();
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<int> Dot(Vector256<byte> x, Vector256<sbyte> w, Vector256<int> magnitudes) =>
-            Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(magnitudes.AsByte(), Avx2.Sign(x.AsSByte(), w)), Vector256.Create((short)1));
-    }
-
-    /// <summary>The operands of one task: x quants and scales, the weights and y.</summary>
-    private readonly struct Tile(sbyte* xq, float* xd, int k, byte* w, int rowBytes, float* y, int n)
+    private readonly struct Operands(sbyte* xq, sbyte* xb, float* xd, int k, byte* w, int rowBytes, bool q4, float* y, int n)
     {
         private readonly int _blocks = k / 32;
+        private readonly int _blockBytes = q4 ? 18 : 34;
 
-        /// <summary>Rows [0, m) of x times weight rows [first, end): 4 × 2 tiles, then what is left one by one.</summary>
-        public void Run<TB, TD>(int m, int first, int end) where TB : struct, IBlocks where TD : struct, IDot
-        {
-            int r = 0;
-            for (; r + 4 <= m; r += 4)
-            {
-                int c = first;
-                for (; c + 2 <= end; c += 2) Tile4x2<TB, TD>(r, c);
-                for (; c < end; c++)
-                    for (int i = r; i < r + 4; i++) One<TB, TD>(i, c);
-            }
-            for (; r < m; r++)
-                for (int c = first; c < end; c++) One<TB, TD>(r, c);
-        }
+        public bool Q4 => q4;
 
+        /// <summary>Rows [first, end) of W against the single row of x, 8 rows at a time.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Tile4x2<TB, TD>(int r, int c) where TB : struct, IBlocks where TD : struct, IDot
+        public void Gemv<T>(int first, int end) where T : struct, IRowDot
         {
-            Vector256<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default, a30 = default, a31 = default;
-            sbyte* x0 = xq + (long)r * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
-            float* d0 = xd + (long)r * _blocks, d1 = d0 + _blocks, d2 = d1 + _blocks, d3 = d2 + _blocks;
-            byte* w0 = w + (long)c * rowBytes, w1 = w0 + rowBytes;
-            for (int b = 0; b < _blocks; b++, w0 += TB.Bytes, w1 += TB.Bytes)
+            int c = first;
+            for (; c + 8 <= end; c += 8)
             {
-                var q0 = TB.Load(w0);
-                var q1 = TB.Load(w1);
-                var p0 = TD.Weights(q0);
-                var p1 = TD.Weights(q1);
-                float s0 = Quantization.HalfToSingle(*(ushort*)w0), s1 = Quantization.HalfToSingle(*(ushort*)w1);
-                var x = TD.Activations(Vector256.Load(x0 + 32 * b));
-                a00 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(TD.Dot(x, q0, p0)), Vector256.Create(d0[b] * s0), a00);
-                a01 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(TD.Dot(x, q1, p1)), Vector256.Create(d0[b] * s1), a01);
-                x = TD.Activations(Vector256.Load(x1 + 32 * b));
-                a10 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(TD.Dot(x, q0, p0)), Vector256.Create(d1[b] * s0), a10);
-                a11 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(TD.Dot(x, q1, p1)), Vector256.Create(d1[b] * s1), a11);
-                x = TD.Activations(Vector256.Load(x2 + 32 * b));
-                a20 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(TD.Dot(x, q0, p0)), Vector256.Create(d2[b] * s0), a20);
-                a21 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(TD.Dot(x, q1, p1)), Vector256.Create(d2[b] * s1), a21);
-                x = TD.Activations(Vector256.Load(x3 + 32 * b));
-                a30 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(TD.Dot(x, q0, p0)), Vector256.Create(d3[b] * s0), a30);
-                a31 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(TD.Dot(x, q1, p1)), Vector256.Create(d3[b] * s1), a31);
-            }
-            float* o = y + (long)r * n + c;
-            o[0] = Sum(a00); o[1] = Sum(a01); o += n;
-            o[0] = Sum(a10); o[1] = Sum(a11); o += n;
-            o[0] = Sum(a20); o[1] = Sum(a21); o += n;
-            o[0] = Sum(a30); o[1] = Sum(a31);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void One<TB, TD>(int r, int c) where TB : struct, IBlocks where TD : struct, IDot
-        {
-            Vector256<float> acc = default;
-            sbyte* x0 = xq + (long)r * k;
-            float* d0 = xd + (long)r * _blocks;
-            byte* w0 = w + (long)c * rowBytes;
-            for (int b = 0; b < _blocks; b++, w0 += TB.Bytes)
-            {
-                var q = TB.Load(w0);
-                var dot = TD.Dot(TD.Activations(Vector256.Load(x0 + 32 * b)), q, TD.Weights(q));
-                acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), Vector256.Create(d0[b] * Quantization.HalfToSingle(*(ushort*)w0)), acc);
-            }
-            y[(long)r * n + c] = Sum(acc);
-        }
-
-        /// <summary>The same arithmetic one value at a time: eight lanes, each summing four products exactly.</summary>
-        public void Scalar(int firstRow, int endRow, int first, int end, bool q4)
-        {
-            int bytes = q4 ? 18 : 34;
-            var quants = stackalloc sbyte[32];
-            var acc = stackalloc float[8];
-            for (int c = first; c < end; c++)
-                for (int r = firstRow; r < endRow; r++)
+                byte* r0 = w + (long)c * rowBytes;
+                Vector256<float> acc = default;
+                for (int b = 0; b < _blocks; b++)
                 {
-                    for (int i = 0; i < 8; i++) acc[i] = 0;
+                    var x = Vector256.Load(xq + 32 * b);
+                    byte* p = r0 + b * _blockBytes;
+                    var s = Sums(T.Dot(x, p), T.Dot(x, p + rowBytes), T.Dot(x, p + 2 * rowBytes), T.Dot(x, p + 3 * rowBytes),
+                        T.Dot(x, p + 4 * rowBytes), T.Dot(x, p + 5 * rowBytes), T.Dot(x, p + 6 * rowBytes), T.Dot(x, p + 7 * rowBytes));
+                    if (T.Q4) s -= Vector256.Create(8 * Sum(x));
+                    var d = Quantization.HalfToSingle(Vector128.Create(*(ushort*)p, *(ushort*)(p + rowBytes), *(ushort*)(p + 2 * rowBytes),
+                        *(ushort*)(p + 3 * rowBytes), *(ushort*)(p + 4 * rowBytes), *(ushort*)(p + 5 * rowBytes), *(ushort*)(p + 6 * rowBytes),
+                        *(ushort*)(p + 7 * rowBytes)));
+                    acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s), d * Vector256.Create(xd[b]), acc);
+                }
+                acc.Store(y + c);
+            }
+            for (; c < end; c++) One(0, c);
+        }
+
+        /// <summary>Panels [firstPanel, endPanel) (8 weight rows each) against every row of x: packs them, then runs
+        /// 4 rows of x × 8 weight rows at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Gemm<T>(int m, int firstPanel, int endPanel) where T : struct, IPanelDot
+        {
+            int panelBytes = _blocks * PanelBlockBytes;
+            int needed = (endPanel - firstPanel) * panelBytes;
+            if (panelScratch is null || panelScratch.Length < needed) panelScratch = GC.AllocateUninitializedArray<byte>(needed, pinned: true);
+            byte* panels = (byte*)Unsafe.AsPointer(ref panelScratch[0]);
+            for (int p = firstPanel; p < endPanel; p++) Pack(p * 8, panels + (p - firstPanel) * panelBytes);
+            var tile = stackalloc float[32];
+            for (int r = 0; r < m; r += 4)
+                for (int p = firstPanel; p < endPanel; p++)
+                {
+                    byte* panel = panels + (p - firstPanel) * panelBytes;
+                    int c = p * 8, columns = Math.Min(8, n - c), rows = Math.Min(4, m - r);
+                    if (rows == 4) Tile4<T>(panel, r, tile);
+                    else
+                        for (int i = 0; i < rows; i++) Tile1<T>(panel, r + i, tile + 8 * i);
+                    for (int i = 0; i < rows; i++)
+                        if (columns == 8) Vector256.Load(tile + 8 * i).Store(y + (long)(r + i) * n + c);
+                        else new Span<float>(tile + 8 * i, columns).CopyTo(new Span<float>(y + (long)(r + i) * n + c, columns));
+                }
+        }
+
+        /// <summary>Weight rows c..c+7 (missing rows zero) in the packed layout of <see cref="PanelBlockBytes"/>.</summary>
+        private void Pack(int c, byte* panel)
+        {
+            for (int j = 0; j < 8; j++)
+            {
+                bool present = c + j < n;
+                byte* row = w + (long)(c + j) * rowBytes;
+                for (int b = 0; b < _blocks; b++)
+                {
+                    byte* dst = panel + b * PanelBlockBytes;
+                    var q = present ? LoadBlock(row + b * _blockBytes, q4) : default;
+                    ((float*)dst)[j] = present ? Quantization.HalfToSingle(*(ushort*)(row + b * _blockBytes)) : 0;
+                    ((int*)dst)[8 + j] = -128 * Sum(q);
+                    var groups = q.AsInt32();
+                    for (int g = 0; g < 8; g++) ((int*)(dst + 64))[8 * g + j] = groups.GetElement(g);
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Tile4<T>(byte* panel, int r, float* tile) where T : struct, IPanelDot
+        {
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            sbyte* x0 = xb + (long)r * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
+            float* d0 = xd + (long)r * _blocks, d1 = d0 + _blocks, d2 = d1 + _blocks, d3 = d2 + _blocks;
+            for (int b = 0; b < _blocks; b++, panel += PanelBlockBytes, x0 += 32, x1 += 32, x2 += 32, x3 += 32)
+            {
+                var start = T.Biased ? Vector256.Load((int*)panel + 8) : default;
+                Vector256<int> s0 = start, s1 = start, s2 = start, s3 = start;
+                for (int g = 0; g < 8; g++)
+                {
+                    var q = Vector256.Load((sbyte*)panel + 64 + 32 * g);
+                    s0 = T.Add(s0, ((int*)x0)[g], q);
+                    s1 = T.Add(s1, ((int*)x1)[g], q);
+                    s2 = T.Add(s2, ((int*)x2)[g], q);
+                    s3 = T.Add(s3, ((int*)x3)[g], q);
+                }
+                var scales = Vector256.Load((float*)panel);
+                a0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s0), scales * Vector256.Create(d0[b]), a0);
+                a1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s1), scales * Vector256.Create(d1[b]), a1);
+                a2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s2), scales * Vector256.Create(d2[b]), a2);
+                a3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s3), scales * Vector256.Create(d3[b]), a3);
+            }
+            a0.Store(tile);
+            a1.Store(tile + 8);
+            a2.Store(tile + 16);
+            a3.Store(tile + 24);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Tile1<T>(byte* panel, int r, float* tile) where T : struct, IPanelDot
+        {
+            Vector256<float> a0 = default;
+            sbyte* x0 = xb + (long)r * k;
+            float* d0 = xd + (long)r * _blocks;
+            for (int b = 0; b < _blocks; b++, panel += PanelBlockBytes, x0 += 32)
+            {
+                var s0 = T.Biased ? Vector256.Load((int*)panel + 8) : default;
+                for (int g = 0; g < 8; g++) s0 = T.Add(s0, ((int*)x0)[g], Vector256.Load((sbyte*)panel + 64 + 32 * g));
+                a0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s0), Vector256.Load((float*)panel) * Vector256.Create(d0[b]), a0);
+            }
+            a0.Store(tile);
+        }
+
+        /// <summary>One output, vectorised per block.</summary>
+        private void One(int r, int c)
+        {
+            float acc = 0;
+            sbyte* x = xq + (long)r * k;
+            byte* block = w + (long)c * rowBytes;
+            for (int b = 0; b < _blocks; b++, block += _blockBytes, x += 32)
+            {
+                var q = LoadBlock(block, q4);
+                int s = Sum(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx2.Abs(q), Avx2.Sign(Vector256.Load(x), q)), Vector256.Create((short)1)));
+                acc = MathF.FusedMultiplyAdd(s, xd[(long)r * _blocks + b] * Quantization.HalfToSingle(*(ushort*)block), acc);
+            }
+            y[(long)r * n + c] = acc;
+        }
+
+        /// <summary>The same arithmetic one value at a time.</summary>
+        public void Scalar(int m, int first, int end)
+        {
+            for (int c = first; c < end; c++)
+                for (int r = 0; r < m; r++)
+                {
+                    float acc = 0;
                     byte* block = w + (long)c * rowBytes;
-                    for (int b = 0; b < _blocks; b++, block += bytes)
+                    sbyte* x = xq + (long)r * k;
+                    for (int b = 0; b < _blocks; b++, block += _blockBytes, x += 32)
                     {
+                        int s = 0;
                         for (int j = 0; j < 32; j++)
-                            quants[j] = q4 ? (sbyte)((j < 16 ? block[2 + j] & 15 : block[2 + j - 16] >> 4) - 8) : (sbyte)block[2 + j];
-                        float scale = xd[(long)r * _blocks + b] * Quantization.HalfToSingle(*(ushort*)block);
-                        sbyte* x = xq + (long)r * k + 32 * b;
-                        for (int i = 0; i < 8; i++)
-                        {
-                            int s = x[4 * i] * quants[4 * i] + x[4 * i + 1] * quants[4 * i + 1] + x[4 * i + 2] * quants[4 * i + 2] + x[4 * i + 3] * quants[4 * i + 3];
-                            acc[i] = MathF.FusedMultiplyAdd(s, scale, acc[i]);
-                        }
+                            s += x[j] * (q4 ? (j < 16 ? block[2 + j] & 15 : block[2 + j - 16] >> 4) - 8 : (sbyte)block[2 + j]);
+                        acc = MathF.FusedMultiplyAdd(s, xd[(long)r * _blocks + b] * Quantization.HalfToSingle(*(ushort*)block), acc);
                     }
-                    float t0 = acc[0] + acc[4], t1 = acc[1] + acc[5], t2 = acc[2] + acc[6], t3 = acc[3] + acc[7];
-                    y[(long)r * n + c] = (t0 + t2) + (t1 + t3);
+                    y[(long)r * n + c] = acc;
                 }
         }
     }
 
-    /// <summary>Lanes (0+4, 1+5, 2+6, 3+7), then (0+2) + (1+3): the order <see cref="Tile.Scalar"/> follows.</summary>
+    /// <summary>Σ of 32 signed bytes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Sum(Vector256<float> v)
+    private static int Sum(Vector256<sbyte> v) =>
+        Sum(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.Create((byte)1), v), Vector256.Create((short)1)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Sum(Vector256<int> v)
     {
         var h = v.GetLower() + v.GetUpper();
-        var q = h + Vector128.Shuffle(h, Vector128.Create(2, 3, 0, 1));
-        return q.ToScalar() + q.GetElement(1);
+        return Vector128.Sum(h);
+    }
+
+    /// <summary>The lane sums of eight vectors, as one vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Sums(Vector256<int> v0, Vector256<int> v1, Vector256<int> v2, Vector256<int> v3,
+        Vector256<int> v4, Vector256<int> v5, Vector256<int> v6, Vector256<int> v7)
+    {
+        var ab = Avx2.HorizontalAdd(Avx2.HorizontalAdd(v0, v1), Avx2.HorizontalAdd(v2, v3));
+        var cd = Avx2.HorizontalAdd(Avx2.HorizontalAdd(v4, v5), Avx2.HorizontalAdd(v6, v7));
+        return Avx2.Permute2x128(ab, cd, 0x20) + Avx2.Permute2x128(ab, cd, 0x31);
     }
 }
