@@ -13,6 +13,7 @@ public sealed class PrecompiledCharsMap
     private readonly uint[] _units;
     private readonly byte[] _replacements;
     private readonly string? _path;
+    private readonly byte[] _blob;
 
     /// <param name="path">named in errors only</param>
     /// <param name="offset">where the blob starts in that file, for errors</param>
@@ -20,6 +21,7 @@ public sealed class PrecompiledCharsMap
     public PrecompiledCharsMap(ReadOnlySpan<byte> blob, string? path = null, long offset = -1)
     {
         _path = path;
+        _blob = blob.ToArray();
         if (blob.Length <= 4) throw new ModelFormatException(path, offset, $"precompiled_charsmap of {blob.Length} bytes has no trie");
         uint trieBytes = BinaryPrimitives.ReadUInt32LittleEndian(blob);
         if (trieBytes > (uint)(blob.Length - 4) || trieBytes % 4 != 0 || trieBytes == 0)
@@ -32,19 +34,26 @@ public sealed class PrecompiledCharsMap
             throw new ModelFormatException(path, offset, "precompiled_charsmap replacement strings do not end with NUL");
     }
 
-    /// <summary>
-    /// The longest key that is a prefix of <paramref name="input"/> (as sentencepiece's normalizer looks it up), or with
-    /// <paramref name="shortest"/> the shortest (as Hugging Face's Precompiled normalizer does); returns its length in
-    /// bytes (0 when no key matches) and its replacement.
-    /// </summary>
+    /// <summary>The blob as stored (e.g. to write it into a tokenizer.json's Precompiled normalizer).</summary>
+    public ReadOnlyMemory<byte> Bytes => _blob;
+
+    /// <summary>As sentencepiece's normalizer looks up: the longest key that starts <paramref name="input"/>; returns its
+    /// length in bytes (0 when none) and sets <paramref name="replacement"/>.</summary>
     /// <exception cref="ModelFormatException">the trie points outside itself or its strings</exception>
-    public int Match(ReadOnlySpan<byte> input, out ReadOnlySpan<byte> replacement, bool shortest = false)
+    public int MatchLongest(ReadOnlySpan<byte> input, out ReadOnlySpan<byte> replacement) => Match(input, out replacement, huggingFace: false);
+
+    /// <summary>As Hugging Face's Precompiled normalizer looks up: the first (shortest) key that starts
+    /// <paramref name="input"/>, the walk stopping at a NUL byte.</summary>
+    /// <exception cref="ModelFormatException">the trie points outside itself or its strings</exception>
+    public int MatchShortest(ReadOnlySpan<byte> input, out ReadOnlySpan<byte> replacement) => Match(input, out replacement, huggingFace: true);
+
+    private int Match(ReadOnlySpan<byte> input, out ReadOnlySpan<byte> replacement, bool huggingFace)
     {
         replacement = default;
         int matched = 0;
         uint value = 0;
         uint position = Offset(Unit(0));
-        for (int i = 0; i < input.Length; i++)
+        for (int i = 0; i < input.Length && !(huggingFace && input[i] == 0); i++)
         {
             position ^= input[i];
             uint unit = Unit(position);
@@ -53,7 +62,7 @@ public sealed class PrecompiledCharsMap
             if (((unit >> 8) & 1) == 0) continue; // no leaf here
             value = Unit(position) & ((1u << 31) - 1);
             matched = i + 1;
-            if (shortest) break;
+            if (huggingFace) break;
         }
         if (matched == 0) return 0;
         if (value >= (uint)_replacements.Length) throw new ModelFormatException(_path, $"precompiled_charsmap value {value} is outside its {_replacements.Length} bytes of strings");

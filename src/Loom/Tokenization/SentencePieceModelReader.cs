@@ -27,6 +27,7 @@ public static class SentencePieceModelReader
     {
         var pieces = new List<SentencePiece>();
         var model = new SentencePieceModel { Pieces = pieces };
+        bool trainerSpec = false, normalizerSpec = false;
         var reader = new OnnxProtoReader(bytes, 0, path);
         while (!reader.AtEnd)
         {
@@ -40,14 +41,19 @@ public static class SentencePieceModelReader
                 case 2:
                     reader.Expect(wire, LengthDelimited, field, "ModelProto");
                     model = ReadTrainerSpec(reader.ReadMessage(), model);
+                    trainerSpec = true;
                     break;
                 case 3:
                     reader.Expect(wire, LengthDelimited, field, "ModelProto");
                     model = model with { Normalizer = ReadNormalizerSpec(reader.ReadMessage(), path) };
+                    normalizerSpec = true;
                     break;
                 default: reader.Skip(wire); break;
             }
         }
+        // sentencepiece always writes both specs after the pieces: a file without them was cut short.
+        if (!trainerSpec || !normalizerSpec)
+            throw new ModelFormatException(path, $"no {(trainerSpec ? "normalizer_spec" : "trainer_spec")} after {pieces.Count} pieces (truncated, or not a SentencePiece model)");
         Validate(model, path);
         return model;
     }

@@ -91,7 +91,7 @@ internal sealed class SentencePieceNormalizer
         if (_userDefined[text[0]] is { } candidates)
             foreach (var candidate in candidates)
                 if (text.StartsWith(candidate)) { piece = text[..candidate.Length]; return candidate.Length; }
-        if (_spec.CharsMap is { } map && map.Match(text, out piece) is > 0 and int matched) return matched;
+        if (_spec.CharsMap is { } map && map.MatchLongest(text, out piece) is > 0 and int matched) return matched;
         if (Rune.DecodeFromUtf8(text, out _, out int length) != System.Buffers.OperationStatus.Done) { piece = Replacement; return 1; }
         piece = text[..length];
         return length;

@@ -28,7 +28,7 @@ public sealed class SentencePieceTokenizer : Tokenizer
     private readonly SentencePieceOptions _options;
     private readonly string[] _pieces;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup; // normal, user-defined, unused
-    private readonly int _maxPieceLength;
+    private readonly PieceTrie _trie; // the same pieces, for Viterbi
     private readonly string[] _userDefined; // longest first
     private readonly int[] _byteIds = new int[256];
     private readonly int[] _byteValue; // id → byte of a byte piece, else −1
@@ -58,7 +58,7 @@ public sealed class SentencePieceTokenizer : Tokenizer
             }
         }
         _lookup = matchable.GetAlternateLookup<ReadOnlySpan<char>>();
-        _maxPieceLength = matchable.Count == 0 ? 1 : matchable.Keys.Max(k => k.Length);
+        _trie = new PieceTrie(matchable.Select(e => (e.Key, e.Value)));
         _userDefined = [.. model.Pieces.Where(p => p.Type == SentencePieceType.UserDefined).Select(p => p.Piece).OrderByDescending(p => p.Length)];
         _unknownScore = (min == float.MaxValue ? 0 : min) - UnknownPenalty;
         _maxScore = max;
@@ -125,10 +125,10 @@ public sealed class SentencePieceTokenizer : Tokenizer
             int charLength = char.IsHighSurrogate(text[start]) && start + 1 < n && char.IsLowSurrogate(text[start + 1]) ? 2 : 1;
             float here = score[start];
             bool single = false;
-            for (int end = start + 1; end <= Math.Min(n, start + _maxPieceLength); end++)
+            for (int end = start + 1, node = 0; end <= n && _trie.TryStep(ref node, text[end - 1]); end++)
             {
-                if (end < n && char.IsLowSurrogate(text[end]) && char.IsHighSurrogate(text[end - 1])) continue;
-                if (!_lookup.TryGetValue(text.AsSpan(start, end - start), out int piece)) continue;
+                int piece = _trie.PieceAt(node);
+                if (piece < 0) continue;
                 var type = _model.Pieces[piece].Type;
                 if (type == SentencePieceType.Unused) continue;
                 // sentencepiece's score here is a double (the user-defined branch makes the ?: double), so the sum is

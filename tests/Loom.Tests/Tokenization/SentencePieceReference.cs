@@ -16,10 +16,12 @@ internal static class SentencePieceReference
         import json, sys
         import sentencepiece as spm
         sp = spm.SentencePieceProcessor(model_file=sys.argv[1])
-        with open(sys.argv[2], encoding='utf-8') as f, open(sys.argv[3], 'w', encoding='utf-8') as out:
-            for line in f:
-                ids = sp.encode(json.loads(line))
-                out.write(json.dumps([ids, sp.decode(ids)]) + '\n')
+        with open(sys.argv[2], encoding='utf-8') as f:
+            texts = [json.loads(line) for line in f]
+        ids = sp.encode(texts)
+        decoded = sp.decode(ids)
+        with open(sys.argv[3], 'w', encoding='utf-8') as out:
+            out.writelines(json.dumps([i, d]) + '\n' for i, d in zip(ids, decoded))
         """;
 
     /// <summary>Trains <paramref name="name"/>.model in <paramref name="directory"/> on <paramref name="corpus"/> with the given spm_train flags.</summary>
