@@ -26,6 +26,7 @@ internal static class Word2VecBench
         string? Arg(string name) => Array.IndexOf(args, name) is >= 0 and var i && i + 1 < args.Length ? args[i + 1] : null;
         int runs = int.Parse(Arg("--runs") ?? "3", CultureInfo.InvariantCulture);
         var threadCounts = (Arg("--threads") ?? "1,2").Split(',').Select(int.Parse).ToArray();
+        var modes = (Arg("--gensim") ?? "iterable,file").Split(',', StringSplitOptions.RemoveEmptyEntries).Where(m => m != "none").ToArray();
         var corpus = Arg("--corpus") ?? Path.Combine(Path.GetTempPath(), "loom-w2v-bench-corpus.txt");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, shared with other work (load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start)");
         if (!File.Exists(corpus)) WriteCorpus(corpus);
@@ -36,29 +37,36 @@ internal static class Word2VecBench
         Word2VecModel? loom = null;
         foreach (int threads in threadCounts)
         {
-            double loomBest = double.MaxValue, gensimBest = double.MaxValue, gensimVocab = double.MaxValue;
+            // Side 0 is Loom, then one side per gensim input mode; sides rotate which goes first.
+            var best = new double[1 + modes.Length];
+            var vocabulary = new double[best.Length];
+            var cpu = new double[best.Length];
+            Array.Fill(best, double.MaxValue);
+            Array.Fill(cpu, double.MaxValue);
+            Array.Fill(vocabulary, double.MaxValue);
             for (int r = 0; r < runs; r++)
-            {
-                bool last = r == runs - 1 && threads == threadCounts[^1];
-                for (int side = 0; side < 2; side++)
+                for (int k = 0; k < best.Length; k++)
                 {
-                    if ((side + r) % 2 == 0)
+                    int side = (k + r) % best.Length;
+                    bool save = r == runs - 1 && threads == threadCounts[^1] && side == 1;
+                    double train, processor;
+                    if (side == 0)
                     {
                         var clock = Stopwatch.StartNew();
+                        var before = Process.GetCurrentProcess().TotalProcessorTime;
                         loom = Word2VecTrainer.Train(Sentences(corpus), new Word2VecOptions { Threads = threads, Seed = r + 1 });
-                        loomBest = Math.Min(loomBest, clock.Elapsed.TotalSeconds);
+                        train = clock.Elapsed.TotalSeconds;
+                        processor = (Process.GetCurrentProcess().TotalProcessorTime - before).TotalSeconds;
                     }
-                    else
-                    {
-                        var (vocab, train) = Gensim(corpus, threads, last ? gensimVectors : "-", seed: r + 1);
-                        gensimBest = Math.Min(gensimBest, train);
-                        gensimVocab = Math.Min(gensimVocab, vocab);
-                    }
+                    else (vocabulary[side], train, processor) = Gensim(corpus, modes[side - 1], threads, save ? gensimVectors : "-", seed: r + 1);
+                    best[side] = Math.Min(best[side], train);
+                    cpu[side] = Math.Min(cpu[side], processor);
                 }
-            }
-            Console.WriteLine($"{threads} thread(s): Loom {tokens / loomBest / 1e3,6:F0}k words/s ({loomBest:F2} s incl. vocabulary)   " +
-                $"gensim {tokens / gensimBest / 1e3,6:F0}k words/s ({gensimBest:F2} s train + {gensimVocab:F2} s build_vocab)   " +
-                $"Loom/gensim {gensimBest / loomBest:F2}×");
+            Console.WriteLine($"{threads} thread(s):");
+            Console.WriteLine($"  Loom                          {tokens / best[0] / 1e3,6:F0}k words/s  {tokens / cpu[0] / 1e3,6:F0}k words/CPU-s  ({best[0]:F2} s, vocabulary included)");
+            for (int m = 0; m < modes.Length; m++)
+                Console.WriteLine($"  gensim {modes[m] + " (" + (modes[m] == "file" ? "corpus_file" : "LineSentence") + ")",-22} {tokens / best[m + 1] / 1e3,6:F0}k words/s  {tokens / cpu[m + 1] / 1e3,6:F0}k words/CPU-s  " +
+                    $"({best[m + 1]:F2} s train() + {vocabulary[m + 1]:F2} s build_vocab)   Loom {best[m + 1] / best[0]:F2}× as fast, {cpu[m + 1] / cpu[0]:F2}× per CPU-s");
         }
         if (loom is not null && File.Exists(gensimVectors))
         {
@@ -71,23 +79,28 @@ internal static class Word2VecBench
     private static IEnumerable<string[]> Sentences(string path) =>
         File.ReadLines(path).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
-    /// <summary>Runs gensim's train on the file; returns (build_vocab seconds, train seconds).</summary>
-    private static (double Vocab, double Train) Gensim(string corpus, int workers, string save, int seed)
+    /// <summary>
+    /// Runs gensim on the file, read by its Python iterator (LineSentence: "iterable") or by its C++ reader
+    /// (corpus_file: "file", its fastest mode); returns (build_vocab seconds, train seconds, train CPU seconds).
+    /// </summary>
+    private static (double Vocab, double Train, double Cpu) Gensim(string corpus, string mode, int workers, string save, int seed)
     {
         const string script = """
             import json, sys, time
             from gensim.models import Word2Vec
             from gensim.models.word2vec import LineSentence
-            path, workers, save, seed = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-            sentences = LineSentence(path)
+            path, mode, workers, save, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
             model = Word2Vec(vector_size=100, window=5, negative=5, sg=1, min_count=5, sample=1e-3, workers=workers, epochs=1, seed=seed)
-            t = time.perf_counter(); model.build_vocab(sentences); vocab = time.perf_counter() - t
-            t = time.perf_counter(); model.train(sentences, total_examples=model.corpus_count, epochs=1); train = time.perf_counter() - t
+            source = {"corpus_file": path} if mode == "file" else {"corpus_iterable": LineSentence(path)}
+            t = time.perf_counter(); model.build_vocab(**source); vocab = time.perf_counter() - t
+            t, c = time.perf_counter(), time.process_time()
+            model.train(**source, total_examples=model.corpus_count, total_words=model.corpus_total_words, epochs=1)
+            train, cpu = time.perf_counter() - t, time.process_time() - c
             if save != "-": model.wv.save_word2vec_format(save, binary=True)
-            print(json.dumps({"vocab": vocab, "train": train}))
+            print(json.dumps({"vocab": vocab, "train": train, "cpu": cpu}))
             """;
         var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "-c", script, corpus, workers.ToString(CultureInfo.InvariantCulture), save, seed.ToString(CultureInfo.InvariantCulture) })
+        foreach (var a in new[] { "-c", script, corpus, mode, workers.ToString(CultureInfo.InvariantCulture), save, seed.ToString(CultureInfo.InvariantCulture) })
             start.ArgumentList.Add(a);
         using var python = Process.Start(start)!;
         var error = python.StandardError.ReadToEndAsync();
@@ -95,7 +108,8 @@ internal static class Word2VecBench
         python.WaitForExit();
         if (python.ExitCode != 0) throw new InvalidOperationException($"gensim failed: {error.Result}");
         using var json = JsonDocument.Parse(output);
-        return (json.RootElement.GetProperty("vocab").GetDouble(), json.RootElement.GetProperty("train").GetDouble());
+        var root = json.RootElement;
+        return (root.GetProperty("vocab").GetDouble(), root.GetProperty("train").GetDouble(), root.GetProperty("cpu").GetDouble());
     }
 
     /// <summary>Man pages (rendered) and fortunes as lowercase words, one paragraph per line, at most 1000 words a line.</summary>
