@@ -146,6 +146,34 @@ public sealed class SentencePieceParityTests(SentencePieceParityTests.Models mod
         }
     }
 
+    [Fact]
+    public void OptionsAddBosAndEosAndOffsetsPointIntoTheInput()
+    {
+        var path = models.Paths["unigram"];
+        var plain = SentencePieceTokenizer.FromFile(path);
+        var wrapped = SentencePieceTokenizer.FromFile(path, new SentencePieceOptions { AddBeginningOfSentence = true, AddEndOfSentence = true });
+        var texts = UnicodeCases.Concat(BertWordPieceParityTests.HardCases).Concat(Fortunes.Entries.Take(300)).ToList();
+        foreach (var text in texts)
+        {
+            var ids = plain.EncodeToIds(text);
+            Assert.Equal([1, .. ids, 2], wrapped.EncodeToIds(text));
+            Assert.Equal(plain.Decode(ids), wrapped.Decode(wrapped.EncodeToIds(text))); // <s> and </s> decode to nothing
+            // Each token's span lies in the input (GetOffsetAndLength checks), and spans start in order.
+            int previous = 0;
+            foreach (var token in plain.EncodeToTokens(text, out _))
+            {
+                var (start, _) = token.Offset.GetOffsetAndLength(text.Length);
+                Assert.True(start >= previous, $"span {token.Offset} goes back in '{Escape(text)}'");
+                previous = start;
+            }
+        }
+        // A view of the tokens shows the input each covers: rewritten characters (ﬁ → fi, ① → 1) appear as written.
+        const string written = "ﬁne ① ｗｉｄｅ";
+        var view = TokenView.Of(plain, written);
+        Assert.Equal(SentencePieceReference.Encode(path, [written])[0].Ids, view.Select(v => v.Id));
+        Assert.Equal(written, string.Concat(view.Select(v => v.Text)));
+    }
+
     private static string Pieces(SentencePieceTokenizer tokenizer, IEnumerable<int> ids) =>
         Escape(string.Join("|", ids.Select(id => tokenizer.Model.Pieces[id].Piece)));
 
