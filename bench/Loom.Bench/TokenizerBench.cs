@@ -1,7 +1,6 @@
 using Loom.Formats;
 using System.Diagnostics;
 using System.Text;
-using Loom.Embeddings;
 using Loom.Tokenization;
 using Microsoft.ML.Tokenizers;
 
@@ -9,7 +8,7 @@ namespace Loom.Bench;
 
 /// <summary>
 /// Suite "tokenizers": encode MB/s of Loom's tokenizers next to Hugging Face tokenizers (Rust, via Tokenizers.DotNet)
-/// and Microsoft.ML.Tokenizers on the Debian fortunes, one entry per call; then word2vec words/s with 1 and 2 threads.
+/// and Microsoft.ML.Tokenizers on the Debian fortunes, one entry per call (word2vec has its own suite, "word2vec").
 /// Sides alternate; each figure is the best of --runs runs.
 /// </summary>
 internal static class TokenizerBench
@@ -50,19 +49,6 @@ internal static class TokenizerBench
             Console.WriteLine($"byte-level BPE trainer, {size} tokens on {megabytes:F2} MB: {best:F2} s");
         }
 
-        var sentences = entries.Select(e => Word2VecCorpus.Words(e).ToArray()).ToArray();
-        long words = sentences.Sum(s => (long)s.Length);
-        foreach (int threads in new[] { 1, 2 })
-        {
-            double best = double.MaxValue;
-            for (int r = 0; r < Math.Min(runs, 3); r++)
-            {
-                var clock = Stopwatch.StartNew();
-                Word2VecTrainer.Train(sentences, new Word2VecOptions { Threads = threads });
-                best = Math.Min(best, clock.Elapsed.TotalSeconds);
-            }
-            Console.WriteLine($"word2vec skip-gram (100 dims, window 5, negative 5, 1 epoch) on {words:N0} words, {threads} thread(s): {words / best:N0} words/s");
-        }
         return 0;
     }
 
