@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text;
 using Loom.Tokenization;
 using Xunit.Abstractions;
@@ -42,22 +41,17 @@ public sealed class SentencePieceParityTests(SentencePieceParityTests.Models mod
         "\ufffd replacement, private \ue000, astral 𠀋𪚲", "arabic ﻻ ﷺ ﷽", "mixed ｆｏｏ foo ＦＯＯ Foo", "..., —–", "x" + new string(' ', 50) + "y",
     ];
 
-    private static readonly Lazy<IReadOnlyList<string>> ManPages = new(() =>
+    private static readonly Lazy<IReadOnlyList<string>> ManPageSample = new(() =>
     {
-        // The raw troff source of the first 150 section-1 and section-3 pages: real, punctuation-heavy text.
-        var texts = new List<string>();
-        foreach (var section in new[] { "/usr/share/man/man1", "/usr/share/man/man3" })
-            foreach (var file in System.IO.Directory.GetFiles(section, "*.gz").Order(StringComparer.Ordinal).Take(150))
-            {
-                using var reader = new StreamReader(new GZipStream(File.OpenRead(file), CompressionMode.Decompress), Encoding.UTF8);
-                texts.AddRange(reader.ReadToEnd().Split("\n.PP\n").Where(p => p.Length > 0).Take(20));
-            }
-        return texts;
+        // 300 pages spread over all sections, rendered to text (Loom.Data), cut at blank lines: real, punctuation-heavy text.
+        var files = Loom.Data.ManPages.Files();
+        return [.. Enumerable.Range(0, 300).Select(i => files[(int)((long)i * files.Count / 300)]).Distinct()
+            .SelectMany(f => Loom.Data.ManPages.Text(Loom.Data.ManPageReader.ReadFile(f)).Split("\n\n")).Where(p => p.Length > 0)];
     });
 
     /// <summary>All fortunes for the two main models, every fourth for the variants (the suite's time budget).</summary>
     private static IReadOnlyList<string> Texts(bool allFortunes) =>
-        [.. Fortunes.Entries.Where((_, i) => allFortunes || i % 4 == 0), .. ManPages.Value, .. BertWordPieceParityTests.HardCases, .. UnicodeCases];
+        [.. Fortunes.Entries.Where((_, i) => allFortunes || i % 4 == 0), .. ManPageSample.Value, .. BertWordPieceParityTests.HardCases, .. UnicodeCases];
 
     [Theory]
     [InlineData("unigram")]
