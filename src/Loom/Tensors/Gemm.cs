@@ -34,8 +34,12 @@ internal static unsafe class Gemm
         (int mr, int nr) = Tile(path);
         var packed = w.Type == GgmlType.F32 ? w.Packed(nr) : null;
         int nPanels = (n + nr - 1) / nr;
-        int panelsPerTask = Math.Clamp((nPanels + 2 * threads - 1) / (2 * threads), 1, MaxPanelsPerTask);
-        int tasks = (nPanels + panelsPerTask - 1) / panelsPerTask;
+        // Two tasks per thread (slack for a thread that falls behind), more if a task would exceed MaxPanelsPerTask,
+        // and a multiple of the thread count, so that no thread is left with a task more than the others.
+        int tasks = 2 * threads;
+        while ((nPanels + tasks - 1) / tasks > MaxPanelsPerTask) tasks += threads;
+        int panelsPerTask = (nPanels + tasks - 1) / tasks;
+        tasks = (nPanels + panelsPerTask - 1) / panelsPerTask;
         int blockSize = GgmlTypes.BlockSize(w.Type), blockBytes = GgmlTypes.BlockBytes(w.Type);
         nint xa = (nint)x, ya = (nint)y, wa = (nint)wp, ba = (nint)bias;
         MatMul.For(tasks, threads, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (t) =>

@@ -94,18 +94,22 @@ public static unsafe class Int8MatMul
         }
         else
         {
-            int panels = (n + 7) / 8, tasks = (panels + PanelsPerTask - 1) / PanelsPerTask;
+            // A task packs enough panels to fill about 256 KB of cache (every row of x then streams past them once),
+            // but no more than leaves two tasks per thread.
+            int panels = (n + 7) / 8, panelBytes = w.Cols / 32 * PanelBlockBytes;
+            int perTask = Math.Clamp(PanelCacheBytes / panelBytes, 1, Math.Max(1, panels / (2 * threads)));
+            int tasks = (panels + perTask - 1) / perTask;
             MatMul.For(tasks, threads, t =>
             {
                 var o = (Operands*)state;
-                if (vnni) o->Gemm<VnniPanel>(m, t * PanelsPerTask, Math.Min(panels, (t + 1) * PanelsPerTask));
-                else o->Gemm<Avx2Panel>(m, t * PanelsPerTask, Math.Min(panels, (t + 1) * PanelsPerTask));
+                if (vnni) o->Gemm<VnniPanel>(m, t * perTask, Math.Min(panels, (t + 1) * perTask));
+                else o->Gemm<Avx2Panel>(m, t * perTask, Math.Min(panels, (t + 1) * perTask));
             });
         }
     }
 
-    /// <summary>Panels of 8 weight rows a task packs and keeps in cache while every row of x passes.</summary>
-    private const int PanelsPerTask = 2;
+    /// <summary>Bytes of packed panels a task keeps in cache while every row of x passes.</summary>
+    private const int PanelCacheBytes = 256 * 1024;
 
     /// <summary>A packed block of 8 weight rows: 8 f32 scales, 8 VNNI corrections (−128·Σq), then the quants as
     /// 8 groups × 8 rows × 4 bytes, so one 32-byte load holds the same 4 columns of every row.</summary>
@@ -289,6 +293,7 @@ public static unsafe class Int8MatMul
         }
 
         /// <summary>Weight rows c..c+7 (missing rows zero) in the packed layout of <see cref="PanelBlockBytes"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Pack(int c, byte* panel)
         {
             for (int j = 0; j < 8; j++)
@@ -353,6 +358,7 @@ public static unsafe class Int8MatMul
         }
 
         /// <summary>One output, vectorised per block.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void One(int r, int c)
         {
             float acc = 0;

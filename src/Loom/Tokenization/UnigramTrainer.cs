@@ -84,7 +84,7 @@ public static class UnigramTrainer
         int characterCount = characters.Count; // characters are pieces 0..characterCount-1 and stay so
         FillUnused(scores, characterCount, scores.Select(double.IsFinite).ToArray());
 
-        var lattices = new UnigramLattices(words, counts, pieces, options.MaxPieceLength, options.Threads, cancellationToken);
+        var lattices = new UnigramLattices(words, counts, pieces, options.Threads, cancellationToken);
         double wordTotal = counts.Sum();
         int desired = (int)(target * 1.1);
         for (int round = 0; ; round++)
@@ -338,9 +338,10 @@ public static class UnigramTrainer
             json.WriteNumber("unk_id", 0);
             json.WriteStartArray("vocab");
             foreach (var token in meta) WritePiece(token, 0);
-            // Scores in multiples of 2^-16: exact in binary and in decimal, so every reader parses the same doubles and
+            // Scores in multiples of 2^-12: their decimals have at most ~15 significant digits, which every JSON reader
+            // (HF's serde_json included, whose long-decimal parsing can be an ulp off) turns into the same double, so
             // segmentations that tie here tie in HF too.
-            foreach (var (piece, score) in pieces) WritePiece(piece, Math.Round(score * 65536) / 65536);
+            foreach (var (piece, score) in pieces) WritePiece(piece, Math.Round(score * 4096) / 4096);
             json.WriteEndArray();
             json.WriteBoolean("byte_fallback", false);
             json.WriteEndObject();
