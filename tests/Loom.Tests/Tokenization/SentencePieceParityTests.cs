@@ -41,17 +41,9 @@ public sealed class SentencePieceParityTests(SentencePieceParityTests.Models mod
         "\ufffd replacement, private \ue000, astral 𠀋𪚲", "arabic ﻻ ﷺ ﷽", "mixed ｆｏｏ foo ＦＯＯ Foo", "..., —–", "x" + new string(' ', 50) + "y",
     ];
 
-    private static readonly Lazy<IReadOnlyList<string>> ManPageSample = new(() =>
-    {
-        // 300 pages spread over all sections, rendered to text (Loom.Data), cut at blank lines: real, punctuation-heavy text.
-        var files = Loom.Data.ManPages.Files();
-        return [.. Enumerable.Range(0, 300).Select(i => files[(int)((long)i * files.Count / 300)]).Distinct()
-            .SelectMany(f => Loom.Data.ManPages.Text(Loom.Data.ManPageReader.ReadFile(f)).Split("\n\n")).Where(p => p.Length > 0)];
-    });
-
     /// <summary>All fortunes for the two main models, every fourth for the variants (the suite's time budget).</summary>
     private static IReadOnlyList<string> Texts(bool allFortunes) =>
-        [.. Fortunes.Entries.Where((_, i) => allFortunes || i % 4 == 0), .. ManPageSample.Value, .. BertWordPieceParityTests.HardCases, .. UnicodeCases];
+        [.. Fortunes.Entries.Where((_, i) => allFortunes || i % 4 == 0), .. ManPageSample.Texts, .. BertWordPieceParityTests.HardCases, .. UnicodeCases];
 
     [Theory]
     [InlineData("unigram")]
