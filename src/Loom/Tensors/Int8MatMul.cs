@@ -70,7 +70,7 @@ public static unsafe class Int8MatMul
         int m = q8.Rows, n = w.Rows;
         bool vnni = path == KernelPath.Avx512 && AvxVnni.IsSupported;
         // The packed VNNI product reads x as unsigned bytes: x + 128.
-        sbyte* xb = vnni && m > 1 && path != KernelPath.Scalar ? Biased(q8.Quants, (long)m * w.Cols) : q8.Quants;
+        sbyte* xb = vnni && m > 1 ? Biased(q8.Quants, (long)m * w.Cols) : q8.Quants;
         var operands = new Operands(q8.Quants, xb, q8.Scales, w.Cols, wp, w.RowBytes, w.Type == GgmlType.Q4_0, y, n);
         nint state = (nint)(&operands);
         if (path == KernelPath.Scalar)
@@ -343,16 +343,26 @@ public static unsafe class Int8MatMul
             float* d0 = xd + (long)r * _blocks, d1 = d0 + _blocks, d2 = d1 + _blocks, d3 = d2 + _blocks;
             for (int b = 0; b < _blocks; b++, panel += PanelBlockBytes, x0 += 32, x1 += 32, x2 += 32, x3 += 32)
             {
+                // Two sums per row (even and odd groups) halve the chains of dependent dot products; integers, so exact.
                 var start = T.Biased ? Vector256.Load((int*)panel + 8) : default;
-                Vector256<int> s0 = start, s1 = start, s2 = start, s3 = start;
-                for (int g = 0; g < 8; g++)
+                Vector256<int> s0 = start, s1 = start, s2 = start, s3 = start, t0 = default, t1 = default, t2 = default, t3 = default;
+                for (int g = 0; g < 8; g += 2)
                 {
                     var q = Vector256.Load((sbyte*)panel + 64 + 32 * g);
+                    var u = Vector256.Load((sbyte*)panel + 96 + 32 * g);
                     s0 = T.Add(s0, ((int*)x0)[g], q);
                     s1 = T.Add(s1, ((int*)x1)[g], q);
                     s2 = T.Add(s2, ((int*)x2)[g], q);
                     s3 = T.Add(s3, ((int*)x3)[g], q);
+                    t0 = T.Add(t0, ((int*)x0)[g + 1], u);
+                    t1 = T.Add(t1, ((int*)x1)[g + 1], u);
+                    t2 = T.Add(t2, ((int*)x2)[g + 1], u);
+                    t3 = T.Add(t3, ((int*)x3)[g + 1], u);
                 }
+                s0 += t0;
+                s1 += t1;
+                s2 += t2;
+                s3 += t3;
                 var scales = Vector256.Load((float*)panel);
                 a0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s0), scales * Vector256.Create(d0[b]), a0);
                 a1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s1), scales * Vector256.Create(d1[b]), a1);
