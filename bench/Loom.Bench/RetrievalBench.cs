@@ -1,3 +1,4 @@
+using Loom.Data;
 using System.Diagnostics;
 using Loom.Retrieval;
 using Microsoft.Extensions.AI;
@@ -33,13 +34,13 @@ internal static class RetrievalBench
             .Where(f => f.Contains("/man/man", StringComparison.Ordinal) && ManPageReader.LooksLikeManPage(f))
             .Order(StringComparer.Ordinal).OrderBy(_ => random.Next()).ToList();
         var chunker = new Chunker();
-        var pages = new List<(ManPageReader.ManPage Page, IReadOnlyList<TextChunk> Chunks)>();
+        var pages = new List<(ManPage Page, IReadOnlyList<TextChunk> Chunks)>();
         var clock = Stopwatch.StartNew();
         var total = 0;
         foreach (var file in files)
         {
             if (total >= sizes.Max() && pages.Count >= ingestPages) break;
-            ManPageReader.ManPage page;
+            ManPage page;
             try { page = ManPageReader.ReadFile(file); } catch (Exception e) when (e is UnsupportedDocumentException or IOException or InvalidDataException) { continue; }
             var chunks = chunker.Chunk(page.Document);
             if (chunks.Count == 0) continue;
@@ -143,7 +144,7 @@ internal static class RetrievalBench
     /// <summary>Document writes for the first <paramref name="size"/> chunks (the last page cut to fit), each chunk given a
     /// random real vector from the pool plus Gaussian noise, renormalised — or, with no noise, its own vector (the pool is
     /// the ingested pages' vectors, in the same chunk order).</summary>
-    private static List<DocumentWrite> Writes(List<(ManPageReader.ManPage Page, IReadOnlyList<TextChunk> Chunks)> pages, int size, float[] pool, int dim, float noise, Random random)
+    private static List<DocumentWrite> Writes(List<(ManPage Page, IReadOnlyList<TextChunk> Chunks)> pages, int size, float[] pool, int dim, float noise, Random random)
     {
         if (noise == 0 && pool.Length / dim < size) throw new ArgumentException($"--noise 0 uses each chunk's own vector: embed at least {size} chunks (--ingest-pages)");
         var writes = new List<DocumentWrite>();

@@ -1,3 +1,4 @@
+using Loom.Data;
 using System.Text;
 
 namespace Loom.Retrieval;

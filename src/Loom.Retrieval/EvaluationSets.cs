@@ -1,3 +1,4 @@
+using Loom.Data;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
@@ -99,7 +100,7 @@ public static partial class EvaluationSets
         foreach (var file in shuffled)
         {
             if (documents.Count >= size) break;
-            ManPageReader.ManPage page;
+            ManPage page;
             try
             {
                 if (new FileInfo(file).Length > DocumentReader.MaxFileBytes) continue;

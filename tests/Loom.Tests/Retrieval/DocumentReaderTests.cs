@@ -1,3 +1,4 @@
+using Loom.Data;
 using Loom.Retrieval;
 
 namespace Loom.Tests.Retrieval;

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Loom.Retrieval;
+namespace Loom.Data;
 
 /// <summary>Renders man(7) troff source to plain text without running groff: the macros man pages use
 /// (.TH .SH .SS .PP/.P/.LP .TP .IP .B .I .BR .IR .RB .RI .BI .IB .SM .SB, .nf/.fi) and the common escapes
@@ -8,13 +8,10 @@ namespace Loom.Retrieval;
 /// macro definitions and conditionals are skipped. Good enough for search; not a typesetter.</summary>
 public static class ManPageReader
 {
-    /// <summary>A rendered page. <paramref name="Description"/> is the NAME line's text after "\-" (the known-item query).</summary>
-    public sealed record ManPage(SourceDocument Document, string Name, string Description);
-
     /// <summary>Reads troff text; the title is <c>name(section)</c> from .TH (else the file name).</summary>
     public static ManPage Read(string path, string troff)
     {
-        var sections = new List<DocumentSection>();
+        var sections = new List<ManPageSection>();
         string? title = null;
         var heading = "";
         var paragraph = new StringBuilder();
@@ -99,8 +96,7 @@ public static class ManPageReader
                 description = line[(dash + 3)..].Trim();
             }
         }
-        var document = new SourceDocument(path, title ?? StripManSuffix(System.IO.Path.GetFileName(path)), sections);
-        return new ManPage(document, name, description);
+        return new ManPage(path, title ?? StripManSuffix(System.IO.Path.GetFileName(path)), name, description, sections);
 
         void AppendText(string text)
         {
@@ -117,7 +113,7 @@ public static class ManPageReader
         {
             EndParagraph();
             var t = body.ToString().Trim();
-            if (t.Length > 0 || heading.Length > 0) sections.Add(new DocumentSection(heading, t));
+            if (t.Length > 0 || heading.Length > 0) sections.Add(new ManPageSection(heading, t));
             body.Clear();
         }
     }
