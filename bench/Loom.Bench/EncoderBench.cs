@@ -10,7 +10,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 /// threads at batch 1, 32 and 128, the two sides alternating, best of several rounds. Then parity on all N sentences for
 /// both packaged models: max |Δ| of the last hidden state and the minimum cosine of the pooled sentence embeddings.
 /// Options: --sentences N (speed, default 2048), --parity N (default 2048), --rounds R (default 3),
-/// --models minilm,arctic-xs (speed; default minilm).
+/// --models minilm,arctic-xs (speed; default minilm), --batches 1,32,128 and --threads 1,2 (the defaults).
 /// </summary>
 internal static class EncoderBench
 {
@@ -18,6 +18,7 @@ internal static class EncoderBench
     {
         int sentences = Option(args, "--sentences", 2048), rounds = Option(args, "--rounds", 3), paritySentences = Option(args, "--parity", 2048);
         var speedModels = (OptionText(args, "--models") ?? "minilm").Split(',');
+        int[] batches = Numbers(args, "--batches", [1, 32, 128]), threadCounts = Numbers(args, "--threads", [1, 2]);
         var fortunes = ReadFortunes().Take(sentences).ToArray();
         var parityFortunes = ReadFortunes().Take(paritySentences).ToArray();
         Console.WriteLine($"{fortunes.Length} fortunes; {Environment.ProcessorCount} cores; best of {rounds} alternating rounds");
@@ -27,10 +28,10 @@ internal static class EncoderBench
         {
             using var encoder = SentenceEncoder.Create(name);
             var ids = fortunes.Select(encoder.Tokenize).OrderByDescending(s => s.Length).ToArray();
-            foreach (int threads in new[] { 1, 2 })
+            foreach (int threads in threadCounts)
             {
                 using var ort = new OrtEncoder(DefaultModels.Resolve(name).ModelPath, threads);
-                foreach (int batch in new[] { 1, 32, 128 })
+                foreach (int batch in batches)
                 {
                     // Batch 1 is slow on both sides: a quarter of the sentences is enough to rank them.
                     var set = batch == 1 ? ids.Where((_, i) => i % 4 == 0).ToArray() : ids;
@@ -121,6 +122,9 @@ internal static class EncoderBench
     }
 
     private static int Option(string[] args, string name, int fallback) => OptionText(args, name) is { } v ? int.Parse(v) : fallback;
+
+    private static int[] Numbers(string[] args, string name, int[] fallback) =>
+        OptionText(args, name) is { } v ? [.. v.Split(',').Select(int.Parse)] : fallback;
 
     private static string? OptionText(string[] args, string name)
     {

@@ -2,7 +2,6 @@ using Loom.Data;
 using Loom.Formats;
 using System.Diagnostics;
 using System.Text;
-using Loom.Embeddings;
 using Loom.Tokenization;
 using Microsoft.ML.Tokenizers;
 
@@ -11,8 +10,8 @@ namespace Loom.Bench;
 /// <summary>
 /// Suite "tokenizers", on the man pages (rendered) + the Debian fortunes: encode MB/s of Loom's tokenizers next to Hugging
 /// Face tokenizers (Rust, via Tokenizers.DotNet) and Microsoft.ML.Tokenizers, one page or fortune per call; the BPE and
-/// Unigram trainers (8k vocabulary) next to sentencepiece's spm_train on the same text; then word2vec words/s with 1 and 2
-/// threads (on the fortunes). Sides alternate; each figure is the best of --runs runs (trainers: at most --train-runs).
+/// Unigram trainers (8k vocabulary) next to sentencepiece's spm_train on the same text (word2vec has its own suite,
+/// "word2vec"). Sides alternate; each figure is the best of --runs runs (trainers: at most --train-runs).
 /// </summary>
 internal static class TokenizerBench
 {
@@ -63,20 +62,6 @@ internal static class TokenizerBench
             foreach (var file in new[] { corpus, output + ".json", output + ".model", output + ".vocab" }) File.Delete(file);
         }
 
-        var entries = FortuneEntries();
-        var sentences = entries.Select(e => Word2VecCorpus.Words(e).ToArray()).ToArray();
-        long words = sentences.Sum(s => (long)s.Length);
-        foreach (int threads in new[] { 1, 2 })
-        {
-            double best = double.MaxValue;
-            for (int r = 0; r < Math.Min(runs, 3); r++)
-            {
-                var clock = Stopwatch.StartNew();
-                Word2VecTrainer.Train(sentences, new Word2VecOptions { Threads = threads });
-                best = Math.Min(best, clock.Elapsed.TotalSeconds);
-            }
-            Console.WriteLine($"word2vec skip-gram (100 dims, window 5, negative 5, 1 epoch) on {words:N0} words, {threads} thread(s): {words / best:N0} words/s");
-        }
         return 0;
     }
 

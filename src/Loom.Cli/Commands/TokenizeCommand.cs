@@ -15,7 +15,7 @@ internal static class TokenizeCommand
         var text = new Argument<string?>("text") { Description = "Text to tokenize", Arity = ArgumentArity.ZeroOrOne };
         var tokenizers = new Option<string>("--tokenizer", "-t")
         {
-            Description = $"Comma-separated tokenizers: names ({string.Join(", ", TokenizerResolver.Names)}), tokenizer.json / vocab.txt files or model folders",
+            Description = $"Comma-separated tokenizers: names ({string.Join(", ", TokenizerResolver.Names)}), tokenizer.json / SentencePiece .model / vocab.txt / GGUF files or model folders",
             DefaultValueFactory = _ => "gpt2,cl100k,o200k,minilm",
         };
         var file = new Option<FileInfo?>("--file") { Description = "Tokenize each line of this file" };

@@ -35,14 +35,14 @@ public static unsafe class MatMul
 
         using var pin = w.Data.Pin();
         fixed (float* px = x)
+        fixed (float* pb = bias)
         fixed (float* py = y)
         {
             var path = Kernels.Path;
             if (m == 1) Gemv.Run(px, w, (byte*)pin.Pointer, py, threads, path);
-            else Gemm.Run(px, m, w, (byte*)pin.Pointer, py, threads, path);
+            else Gemm.Run(px, m, w, (byte*)pin.Pointer, pb, py, threads, path);
         }
-        if (!bias.IsEmpty)
-            for (int i = 0; i < m; i++) TensorPrimitives.Add(y.Slice(i * n, n), bias, y.Slice(i * n, n));
+        if (!bias.IsEmpty && m == 1) TensorPrimitives.Add(y[..n], bias, y[..n]); // the GEMM adds it in its last pass
     }
 
     /// <summary>Runs <paramref name="body"/> for 0..tasks−1 on up to <paramref name="threads"/> threads.</summary>

@@ -29,6 +29,17 @@ public sealed class WeightMatrix
     public int RowBytes { get; }
     public ReadOnlyMemory<byte> Data { get; }
 
+    private PackedWeights? _packed;
+
+    /// <summary>These weights as f32 GEMM panels <paramref name="nr"/> columns wide, built on first use and kept
+    /// (a race builds them twice, harmlessly).</summary>
+    internal PackedWeights Packed(int nr)
+    {
+        var packed = _packed;
+        if (packed is null || packed.Nr != nr) _packed = packed = PackedWeights.Create(this, nr);
+        return packed;
+    }
+
     /// <summary>Wraps f32 values, row-major [rows × cols].</summary>
     public static WeightMatrix FromFloats(float[] values, int rows, int cols)
     {

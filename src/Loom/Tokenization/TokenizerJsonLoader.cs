@@ -11,7 +11,8 @@ namespace Loom.Tokenization;
 /// ByteLevel as in Llama 3 / Qwen2) as ML.Tokenizers' <see cref="BpeTokenizer"/> (behind <see cref="IgnoreMergesBpeTokenizer"/>
 /// when the file sets ignore_merges, as Llama 3's does; Qwen2's NFC normalizer by <see cref="NfcNormalizer"/>); SentencePiece-style BPE (Llama 2 /
 /// Mistral: "▁" for spaces, byte fallback, fused unknowns, TemplateProcessing) as <see cref="SentencePieceBpeTokenizer"/>.
-/// What it does not support yet (Unigram, other normalizers) it refuses by name rather than tokenizing differently.
+/// Unigram (T5 / ALBERT / XLNet style, with a Precompiled normalizer) as <see cref="UnigramTokenizer"/>.
+/// What it does not support yet (other normalizers and pre-tokenizers) it refuses by name rather than tokenizing differently.
 /// </summary>
 public static class TokenizerJsonLoader
 {
@@ -62,15 +63,25 @@ public static class TokenizerJsonLoader
         return BertWordPieceTokenizer.FromTokens(tokens, options);
     }
 
-    /// <summary>Unigram with a Metaspace pre-tokenizer (split, prepend "▁" always) and no normalizer.</summary>
+    /// <summary>
+    /// Unigram with a Metaspace pre-tokenizer (split, prepend "▁" always), optionally after a WhitespaceSplit (T5), and
+    /// no normalizer or a Precompiled one (optionally followed by Replace(" {2,}", " ")), as converted SentencePiece files have.
+    /// </summary>
     private static UnigramTokenizer Unigram(string path, JsonElement root, JsonElement model)
     {
         if (Bool(model, "byte_fallback") == true) throw new ModelFormatException(path, "Unigram with byte_fallback is not supported yet");
-        if (Object(root, "normalizer") is { } normalizer)
-            throw new ModelFormatException(path, $"normalizer '{String(normalizer, "type")}' with a Unigram model is not supported yet");
-        if (Object(root, "pre_tokenizer") is not { } pre || String(pre, "type") != "Metaspace" || Bool(pre, "split") == false
-            || String(pre, "replacement") is { } r && r != "\u2581" || String(pre, "prepend_scheme") is { } scheme && scheme != "always")
-            throw new ModelFormatException(path, "a Unigram model is supported behind a Metaspace pre-tokenizer (replacement '\u2581', split, prepend_scheme always)");
+        var normalizer = Object(root, "normalizer") is { } n ? PrecompiledNormalizer(path, n) : null;
+        var pre = Object(root, "pre_tokenizer");
+        bool whitespaceSplit = false;
+        if (pre is { } sequence && String(sequence, "type") == "Sequence" && sequence.TryGetProperty("pretokenizers", out var stages)
+            && stages.ValueKind == JsonValueKind.Array && stages.GetArrayLength() == 2 && String(stages[0], "type") == "WhitespaceSplit")
+        {
+            whitespaceSplit = true;
+            pre = stages[1];
+        }
+        if (pre is not { } metaspace || String(metaspace, "type") != "Metaspace" || Bool(metaspace, "split") == false || Bool(metaspace, "add_prefix_space") == false
+            || String(metaspace, "replacement") is { } r && r != "\u2581" || String(metaspace, "prepend_scheme") is { } scheme && scheme != "always")
+            throw new ModelFormatException(path, "a Unigram model is supported behind a Metaspace pre-tokenizer (replacement '\u2581', split, prepend_scheme always), alone or after WhitespaceSplit");
         if (!model.TryGetProperty("vocab", out var vocab) || vocab.ValueKind != JsonValueKind.Array)
             throw new ModelFormatException(path, "the Unigram model has no \"vocab\" array of [piece, score]");
         var tokens = new string[vocab.GetArrayLength()];
@@ -91,7 +102,22 @@ public static class TokenizerJsonLoader
             throw new ModelFormatException(path, "the Unigram model has no valid unk_id");
         var vocabulary = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int k = 0; k < tokens.Length; k++) vocabulary[tokens[k]] = k;
-        return new UnigramTokenizer(tokens, scores, unknownId, AddedTokens(path, root, vocabulary));
+        return new UnigramTokenizer(tokens, scores, unknownId, AddedTokens(path, root, vocabulary), normalizer, whitespaceSplit);
+    }
+
+    /// <summary>Precompiled, or Sequence[Precompiled, Replace(Regex " {2,}" → " ")], as converted SentencePiece files write it.</summary>
+    private static PrecompiledNormalizer PrecompiledNormalizer(string path, JsonElement normalizer)
+    {
+        var stages = String(normalizer, "type") == "Sequence" && normalizer.TryGetProperty("normalizers", out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().ToList() : [normalizer];
+        bool collapse = stages.Count == 2 && String(stages[1], "type") == "Replace" && Object(stages[1], "pattern") is { } pattern
+            && String(pattern, "Regex") == " {2,}" && String(stages[1], "content") == " ";
+        if (String(stages[0], "type") != "Precompiled" || stages.Count != (collapse ? 2 : 1))
+            throw new ModelFormatException(path, $"normalizer '{String(normalizer, "type")}' with a Unigram model is not supported yet (Precompiled, optionally then Replace(' {{2,}}', ' '), is)");
+        byte[] blob;
+        try { blob = Convert.FromBase64String(String(stages[0], "precompiled_charsmap") ?? ""); }
+        catch (FormatException) { throw new ModelFormatException(path, "precompiled_charsmap is not base64"); }
+        return new PrecompiledNormalizer(new PrecompiledCharsMap(blob, path), collapse);
     }
 
     /// <summary>Llama 2 / Mistral files: byte fallback, or "▁" put in by the normaliser or a Metaspace pre-tokenizer.</summary>

@@ -5,7 +5,8 @@ namespace Loom.Tokenization;
 
 /// <summary>
 /// One entry point for tokenizers: a well-known name ("gpt2", "r50k", "cl100k", "o200k", "minilm", "arctic-xs"),
-/// a vocab.txt, tokenizer.json or GGUF file, or a model folder holding a tokenizer.json or vocab.txt.
+/// a vocab.txt, tokenizer.json, SentencePiece .model or GGUF file, or a model folder holding a tokenizer.json,
+/// tokenizer.model or vocab.txt (in that order of preference).
 /// </summary>
 public static class TokenizerResolver
 {
@@ -33,9 +34,9 @@ public static class TokenizerResolver
         if (DefaultModels.IsDefaultModelName(nameOrPath)) return BertWordPieceTokenizer.FromVocabFile(DefaultModels.Resolve(nameOrPath).VocabPath);
         if (Directory.Exists(nameOrPath))
         {
-            foreach (var file in new[] { "tokenizer.json", "vocab.txt" })
+            foreach (var file in new[] { "tokenizer.json", "tokenizer.model", "vocab.txt" })
                 if (File.Exists(Path.Combine(nameOrPath, file))) return Resolve(Path.Combine(nameOrPath, file));
-            throw new ModelFormatException(nameOrPath, "the folder has no tokenizer.json or vocab.txt");
+            throw new ModelFormatException(nameOrPath, "the folder has no tokenizer.json, tokenizer.model or vocab.txt");
         }
         if (File.Exists(nameOrPath))
         {
@@ -44,7 +45,8 @@ public static class TokenizerResolver
                 ".txt" => BertWordPieceTokenizer.FromVocabFile(nameOrPath),
                 ".json" => TokenizerJsonLoader.Load(nameOrPath),
                 ".gguf" => GgufTokenizerLoader.Load(nameOrPath),
-                _ => throw new ModelFormatException(nameOrPath, "not a tokenizer Loom reads (vocab.txt, tokenizer.json or .gguf)"),
+                ".model" => SentencePieceTokenizer.FromFile(nameOrPath),
+                _ => throw new ModelFormatException(nameOrPath, "not a tokenizer Loom reads (vocab.txt, tokenizer.json, SentencePiece .model or .gguf)"),
             };
         }
         throw new ArgumentException($"'{nameOrPath}' is neither a known tokenizer ({string.Join(", ", Names)}) nor a file or folder", nameof(nameOrPath));

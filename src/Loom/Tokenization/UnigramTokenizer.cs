@@ -8,7 +8,8 @@ namespace Loom.Tokenization;
 /// The Unigram model (SentencePiece's default, T5 / ALBERT / XLM-R style) as Hugging Face runs a tokenizer.json with a
 /// Metaspace pre-tokenizer: spaces become "▁" (one prepended), the text is split before each "▁", and each word is cut
 /// by Viterbi into the pieces with the highest total log-probability; a character no piece covers becomes the unknown
-/// token (scored 10 below the lowest piece), consecutive unknowns fused.
+/// token (scored 10 below the lowest piece), consecutive unknowns fused. A Precompiled normalizer (T5 / ALBERT / XLNet
+/// files) and a WhitespaceSplit before the Metaspace are applied as declared.
 /// </summary>
 public sealed class UnigramTokenizer : Tokenizer
 {
@@ -23,8 +24,11 @@ public sealed class UnigramTokenizer : Tokenizer
     private readonly double _unknownScore;
     private readonly Dictionary<string, int> _special;
 
-    internal UnigramTokenizer(string[] tokens, double[] scores, int unknownId, Dictionary<string, int> special)
+    internal UnigramTokenizer(string[] tokens, double[] scores, int unknownId, Dictionary<string, int> special,
+        PrecompiledNormalizer? normalizer = null, bool splitOnWhitespace = false)
     {
+        Precompiled = normalizer;
+        SplitOnWhitespace = splitOnWhitespace;
         _tokens = tokens;
         _scores = scores;
         _vocabulary = new Dictionary<string, int>(tokens.Length, StringComparer.Ordinal);
@@ -37,6 +41,12 @@ public sealed class UnigramTokenizer : Tokenizer
     }
 
     public IReadOnlyDictionary<string, int> Vocabulary => _vocabulary;
+
+    /// <summary>The Precompiled normalizer applied to the text between added tokens, if the file has one.</summary>
+    public PrecompiledNormalizer? Precompiled { get; }
+
+    /// <summary>Whether a WhitespaceSplit pre-tokenizer runs before Metaspace (T5's files), each word getting its own "▁".</summary>
+    public bool SplitOnWhitespace { get; }
 
     protected override EncodeResults<EncodedToken> EncodeToTokens(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
     {
@@ -59,22 +69,55 @@ public sealed class UnigramTokenizer : Tokenizer
     private void EncodeSegment(ReadOnlySpan<char> segment, int offset, List<EncodedToken> output)
     {
         if (segment.IsEmpty) return;
-        // Metaspace: text with ' ' → '▁', then "▁" prepended unless already there; split before each "▁".
+        // The normalizer's output, with the segment's chars each char came from.
+        string text;
+        int[] sourceStart, sourceEnd;
+        if (Precompiled is null)
+        {
+            text = segment.ToString();
+            sourceStart = [.. Enumerable.Range(0, text.Length)];
+            sourceEnd = [.. Enumerable.Range(1, text.Length)];
+        }
+        else (text, sourceStart, sourceEnd) = Precompiled.Normalize(segment);
+        if (!SplitOnWhitespace)
+        {
+            Metaspace(text, sourceStart, sourceEnd, offset, output);
+            return;
+        }
+        // WhitespaceSplit: each run of non-whitespace is a word of its own (and gets its own "▁").
+        for (int i = 0; i < text.Length;)
+        {
+            if (char.IsWhiteSpace(text[i])) { i++; continue; }
+            int end = i;
+            while (end < text.Length && !char.IsWhiteSpace(text[end])) end++;
+            Metaspace(text[i..end], sourceStart[i..end], sourceEnd[i..end], offset, output);
+            i = end;
+        }
+    }
+
+    /// <summary>Metaspace: ' ' → '▁', then "▁" prepended unless already there; split before each "▁"; Viterbi per word.</summary>
+    private void Metaspace(string segment, int[] segmentStart, int[] segmentEnd, int offset, List<EncodedToken> output)
+    {
+        if (segment.Length == 0) return;
         int shift = segment[0] is ' ' or Space ? 0 : 1;
         var text = new StringBuilder(segment.Length + 1);
         if (shift == 1) text.Append(Space);
         foreach (char c in segment) text.Append(c == ' ' ? Space : c);
         var normalized = text.ToString();
+        var sourceStart = new int[normalized.Length];
+        var sourceEnd = new int[normalized.Length];
+        for (int i = 0; i < normalized.Length; i++)
+            (sourceStart[i], sourceEnd[i]) = i < shift ? (segmentStart[0], segmentStart[0]) : (segmentStart[i - shift], segmentEnd[i - shift]);
         int wordStart = 0;
         for (int i = 1; i <= normalized.Length; i++)
         {
             if (i < normalized.Length && normalized[i] != Space) continue;
-            Viterbi(normalized.AsSpan(wordStart, i - wordStart), wordStart, offset - shift, output);
+            Viterbi(normalized.AsSpan(wordStart, i - wordStart), sourceStart.AsSpan(wordStart), sourceEnd.AsSpan(wordStart), offset, output);
             wordStart = i;
         }
     }
 
-    private void Viterbi(ReadOnlySpan<char> word, int wordStart, int offset, List<EncodedToken> output)
+    private void Viterbi(ReadOnlySpan<char> word, ReadOnlySpan<int> sourceStart, ReadOnlySpan<int> sourceEnd, int offset, List<EncodedToken> output)
     {
         // best[i]: score of the best segmentation of word[..i]; from[i]: where its last piece starts; piece[i]: its id.
         int n = word.Length;
@@ -109,7 +152,7 @@ public sealed class UnigramTokenizer : Tokenizer
         int first = output.Count;
         foreach (var (id, start, end) in pieces)
         {
-            int s = Math.Max(0, offset + wordStart + start), e = Math.Max(s, offset + wordStart + end);
+            int s = offset + sourceStart[start], e = Math.Max(s, offset + sourceEnd[end - 1]);
             if (id == _unknownId && output.Count > first && output[^1].Id == _unknownId)
                 output[^1] = new EncodedToken(id, _tokens[id], output[^1].Offset.Start..e);
             else output.Add(new EncodedToken(id, _tokens[id], s..e));

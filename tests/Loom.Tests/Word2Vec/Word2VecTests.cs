@@ -35,7 +35,7 @@ public sealed class Word2VecTests(ITestOutputHelper output)
         const float alpha = 1e-3f;
         var output = u.Select(x => (float)x).ToArray();
         var hiddenGradient = new float[dims];
-        Word2VecTrainer.NegativeSamplingStep(h.Select(x => (float)x).ToArray(), output, dims, target, negatives, alpha, hiddenGradient);
+        Word2VecWorker.NegativeSamplingStep(h.Select(x => (float)x).ToArray(), output, dims, target, negatives, alpha, hiddenGradient);
         const double eps = 1e-6;
         for (int i = 0; i < u.Length; i++)
         {
@@ -62,7 +62,7 @@ public sealed class Word2VecTests(ITestOutputHelper output)
         var (model, _, heldOut) = Fortune.Value;
         var u = model.OutputVectors!;
         int dims = model.Dimensions, k = new Word2VecOptions().Negative;
-        var table = Word2VecTrainer.UnigramTable(model.Counts!.ToArray());
+        var noise = new Word2VecNoise(model.Counts!.ToArray());
         var random = new Random(9);
         double loss = 0;
         int pairs = 0, wins = 0;
@@ -77,7 +77,7 @@ public sealed class Word2VecTests(ITestOutputHelper output)
                 loss += Math.Log(1 + Math.Exp(-positive));
                 for (int n = 0; n < k; n++)
                 {
-                    double negative = Score(table[random.Next(table.Length)]);
+                    double negative = Score(noise.Sample((ulong)random.NextInt64()));
                     loss += Math.Log(1 + Math.Exp(negative));
                     if (positive > negative) wins++;
                 }
@@ -88,6 +88,74 @@ public sealed class Word2VecTests(ITestOutputHelper output)
         output.WriteLine($"{pairs} held-out pairs: SGNS loss {loss / pairs:F3} (untrained {untrained:F3}); neighbour outscores a sampled word {winRate:P1}");
         Assert.True(loss / pairs < 0.8 * untrained);
         Assert.True(winRate > 0.6); // chance is 50 %
+    }
+
+    [Fact]
+    public void NoiseIsTheUnigramDistributionToThePower075()
+    {
+        // Counts spanning five orders of magnitude, drawn 4M times: every word's frequency within 4 standard errors.
+        long[] counts = [100_000, 20_000, 5_000, 1_000, 300, 50, 7, 5, 5, 1];
+        var noise = new Word2VecNoise(counts);
+        var hits = new long[counts.Length];
+        var random = new Random(5);
+        const int draws = 4_000_000;
+        for (int i = 0; i < draws; i++) hits[noise.Sample((ulong)random.NextInt64() ^ ((ulong)random.Next() << 63))]++;
+        double total = counts.Sum(c => Math.Pow(c, 0.75));
+        for (int w = 0; w < counts.Length; w++)
+        {
+            double p = Math.Pow(counts[w], 0.75) / total, expected = p * draws, sd = Math.Sqrt(draws * p * (1 - p));
+            Assert.InRange(hits[w], expected - 4 * sd, expected + 4 * sd);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void SkipGramFindsPlantedClustersWithOneOrTwoThreads(int threads)
+    {
+        // 20 clusters of 15 words; each sentence draws its 10 words from one cluster. Words that share a cluster share
+        // every context, so a trained model's nearest neighbours must be from the word's own cluster. The clusters
+        // follow one another through the corpus, so every thread's share must be trained for all of them to come out.
+        const int clusters = 20, size = 15, count = 12_000;
+        var random = new Random(11);
+        var sentences = Enumerable.Range(0, count).Select(i =>
+        {
+            int c = i * clusters / count;
+            return Enumerable.Range(0, 10).Select(_ => $"w{c}_{random.Next(size)}").ToArray();
+        }).ToArray();
+        var model = Word2VecTrainer.Train(sentences, new Word2VecOptions { Dimensions = 24, Epochs = 2, Threads = threads });
+        Assert.Equal(clusters * size, model.Vocabulary.Count);
+        string Cluster(string word) => word[..word.IndexOf('_')];
+        double sameCluster = model.Vocabulary.Min(w => model.MostSimilar(w, size - 1).Count(n => Cluster(n.Word) == Cluster(w)) / (double)(size - 1));
+        output.WriteLine($"{threads} thread(s): for every word, at least {sameCluster:P1} of its {size - 1} nearest neighbours are in its cluster");
+        Assert.True(sameCluster > 0.9, $"a word has only {sameCluster:P1} of its neighbours in its cluster");
+    }
+
+    [Fact]
+    public void ProgressRisesToTheTotalAndCancellationStopsTrainingMidway()
+    {
+        var random = new Random(2);
+        var sentences = Enumerable.Range(0, 20_000).Select(_ => Enumerable.Range(0, 10).Select(_ => $"w{random.Next(500)}").ToArray()).ToArray();
+        var reports = new List<Word2VecProgress>();
+        Word2VecTrainer.Train(sentences, new Word2VecOptions { Dimensions = 16, Epochs = 3, Threads = 2 }, new SynchronousProgress(reports.Add));
+        Assert.Equal(600_000, reports[^1].TotalWords);
+        Assert.Equal(reports[^1].TotalWords, reports[^1].WordsProcessed);
+        Assert.True(reports.Zip(reports.Skip(1)).All(p => p.Second.WordsProcessed >= p.First.WordsProcessed && p.Second.LearningRate <= p.First.LearningRate));
+
+        // 200 epochs would take tens of seconds; cancelled at the first progress report (after 0.2 s) it must stop within seconds.
+        using var cancel = new CancellationTokenSource();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var stopped = new List<Word2VecProgress>();
+        Assert.ThrowsAny<OperationCanceledException>(() => Word2VecTrainer.Train(sentences,
+            new Word2VecOptions { Dimensions = 16, Epochs = 200, Threads = 2 }, new SynchronousProgress(p => { stopped.Add(p); cancel.Cancel(); }), cancel.Token));
+        output.WriteLine($"cancelled after {stopped[0].WordsProcessed:N0} of {stopped[0].TotalWords:N0} words; Train returned after {clock.Elapsed.TotalSeconds:F1} s");
+        Assert.True(stopped[0].WordsProcessed < stopped[0].TotalWords / 4);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8));
+    }
+
+    private sealed class SynchronousProgress(Action<Word2VecProgress> report) : IProgress<Word2VecProgress>
+    {
+        public void Report(Word2VecProgress value) => report(value);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -27,12 +28,17 @@ internal static class BertAttention
     }
 
     /// <summary>Scratch floats one worker needs for sequences up to <paramref name="longest"/> tokens.</summary>
-    public static int ScratchLength(BertConfig c, int longest) => (2 * c.HeadSize + 1) * Padded(longest);
+    public static int ScratchLength(BertConfig c, int longest) => (2 * c.HeadSize + Block) * Padded(longest) + 2 * Block * c.HeadSize;
 
     private static int Padded(int length) => (length + 7) & ~7;
 
+    // Query rows scored and weighted together: each key (or value) vector loaded serves four rows, and the four rows'
+    // accumulators are independent chains that keep both FMA units busy.
+    private const int Block = 4;
+
     // K is gathered transposed ([head size × tokens], padded to 8) so that 8 scores come out of one column of FMAs with
-    // no horizontal sums; V is gathered contiguous so each weighted row is a few vector FMAs.
+    // no horizontal sums; V is gathered contiguous so each weighted row is a few vector FMAs. Each score is one FMA
+    // chain over the head dimension, each output one chain over the keys, whatever the block a row falls in.
     private static void Head(BertWorkspace w, BertConfig c, int sequence, int head, float[] scratch, float[]? probabilities)
     {
         int d = c.HiddenSize, hs = c.HeadSize, stride = 3 * d;
@@ -42,7 +48,9 @@ internal static class BertAttention
         var context = w.Context.AsSpan(w.Offset(sequence) * d, length * d);
         var keysT = scratch.AsSpan(0, hs * padded);
         var values = scratch.AsSpan(hs * padded, hs * padded);
-        var scores = scratch.AsSpan(2 * hs * padded, padded);
+        var scores = scratch.AsSpan(2 * hs * padded, Block * padded);
+        var queries = scratch.AsSpan((2 * hs + Block) * padded, Block * hs);
+        var outputs = scratch.AsSpan((2 * hs + Block) * padded + Block * hs, Block * hs);
         int qAt = head * hs, kAt = d + head * hs, vAt = 2 * d + head * hs;
 
         keysT.Clear();
@@ -54,90 +62,171 @@ internal static class BertAttention
         }
 
         bool vectors = Vector256.IsHardwareAccelerated && hs % 8 == 0;
-        for (int i = 0; i < length; i++)
+        for (int i0 = 0; i0 < length; i0 += Block)
         {
-            var q = qkv.Slice(i * stride + qAt, hs);
-            if (vectors) Scores(q, scale, keysT, padded, scores);
+            int rows = Math.Min(Block, length - i0);
+            queries.Clear();
+            for (int r = 0; r < rows; r++) qkv.Slice((i0 + r) * stride + qAt, hs).CopyTo(queries.Slice(r * hs, hs));
+            if (vectors) Scores(queries, hs, scale, keysT, padded, scores);
             else
-                for (int j = 0; j < length; j++)
-                {
-                    float sum = 0;
-                    for (int k = 0; k < hs; k++) sum += q[k] * keysT[k * padded + j];
-                    scores[j] = sum * scale;
-                }
-            var row = scores[..length];
-            Loom.Tensors.Softmax.InPlace(row);
-            if (probabilities is not null) row.CopyTo(probabilities.AsSpan((head * length + i) * length, length));
-            var output = context.Slice(i * d + head * hs, hs);
-            if (vectors) Weighted(row, values, hs, output);
-            else
+                for (int r = 0; r < rows; r++)
+                    for (int j = 0; j < length; j++)
+                    {
+                        float sum = 0;
+                        for (int k = 0; k < hs; k++) sum += queries[r * hs + k] * keysT[k * padded + j];
+                        scores[r * padded + j] = sum * scale;
+                    }
+            for (int r = 0; r < rows; r++)
             {
-                output.Clear();
-                for (int j = 0; j < length; j++) TensorPrimitives.MultiplyAdd(values.Slice(j * hs, hs), row[j], output, output);
+                var row = scores.Slice(r * padded, length);
+                Loom.Tensors.Softmax.InPlace(row);
+                if (probabilities is not null) row.CopyTo(probabilities.AsSpan((head * length + i0 + r) * length, length));
             }
+            if (vectors) Weighted(scores, padded, length, values, hs, outputs);
+            else
+                for (int r = 0; r < rows; r++)
+                {
+                    var output = outputs.Slice(r * hs, hs);
+                    output.Clear();
+                    for (int j = 0; j < length; j++) TensorPrimitives.MultiplyAdd(values.Slice(j * hs, hs), scores[r * padded + j], output, output);
+                }
+            for (int r = 0; r < rows; r++) outputs.Slice(r * hs, hs).CopyTo(context.Slice((i0 + r) * d + head * hs, hs));
         }
     }
 
-    // Four independent accumulators per step: one would leave the FMA units waiting on their own latency.
-    private static void Scores(ReadOnlySpan<float> q, float scale, ReadOnlySpan<float> keysT, int padded, Span<float> scores)
+    /// <summary>scores[r, j] = scale · q_r · k_j for the <see cref="Block"/> query rows, 32 keys at a time (16 accumulators).</summary>
+    private static void Scores(ReadOnlySpan<float> queries, int hs, float scale, ReadOnlySpan<float> keysT, int padded, Span<float> scores)
     {
         ref float kt = ref MemoryMarshal.GetReference(keysT);
         ref float s = ref MemoryMarshal.GetReference(scores);
+        ref float q = ref MemoryMarshal.GetReference(queries);
         int j = 0;
         for (; j + 32 <= padded; j += 32)
         {
-            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            for (int k = 0; k < q.Length; k++)
+            Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
+            Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
+            Vector256<float> a20 = default, a21 = default, a22 = default, a23 = default;
+            Vector256<float> a30 = default, a31 = default, a32 = default, a33 = default;
+            for (int k = 0; k < hs; k++)
             {
-                var qk = Vector256.Create(q[k]);
                 nuint at = (nuint)(k * padded + j);
-                a0 = Vector256.FusedMultiplyAdd(qk, Vector256.LoadUnsafe(ref kt, at), a0);
-                a1 = Vector256.FusedMultiplyAdd(qk, Vector256.LoadUnsafe(ref kt, at + 8), a1);
-                a2 = Vector256.FusedMultiplyAdd(qk, Vector256.LoadUnsafe(ref kt, at + 16), a2);
-                a3 = Vector256.FusedMultiplyAdd(qk, Vector256.LoadUnsafe(ref kt, at + 24), a3);
+                var k0 = Vector256.LoadUnsafe(ref kt, at);
+                var k1 = Vector256.LoadUnsafe(ref kt, at + 8);
+                var k2 = Vector256.LoadUnsafe(ref kt, at + 16);
+                var k3 = Vector256.LoadUnsafe(ref kt, at + 24);
+                var q0 = Vector256.Create(Unsafe.Add(ref q, k));
+                a00 = Vector256.FusedMultiplyAdd(q0, k0, a00);
+                a01 = Vector256.FusedMultiplyAdd(q0, k1, a01);
+                a02 = Vector256.FusedMultiplyAdd(q0, k2, a02);
+                a03 = Vector256.FusedMultiplyAdd(q0, k3, a03);
+                var q1 = Vector256.Create(Unsafe.Add(ref q, hs + k));
+                a10 = Vector256.FusedMultiplyAdd(q1, k0, a10);
+                a11 = Vector256.FusedMultiplyAdd(q1, k1, a11);
+                a12 = Vector256.FusedMultiplyAdd(q1, k2, a12);
+                a13 = Vector256.FusedMultiplyAdd(q1, k3, a13);
+                var q2 = Vector256.Create(Unsafe.Add(ref q, 2 * hs + k));
+                a20 = Vector256.FusedMultiplyAdd(q2, k0, a20);
+                a21 = Vector256.FusedMultiplyAdd(q2, k1, a21);
+                a22 = Vector256.FusedMultiplyAdd(q2, k2, a22);
+                a23 = Vector256.FusedMultiplyAdd(q2, k3, a23);
+                var q3 = Vector256.Create(Unsafe.Add(ref q, 3 * hs + k));
+                a30 = Vector256.FusedMultiplyAdd(q3, k0, a30);
+                a31 = Vector256.FusedMultiplyAdd(q3, k1, a31);
+                a32 = Vector256.FusedMultiplyAdd(q3, k2, a32);
+                a33 = Vector256.FusedMultiplyAdd(q3, k3, a33);
             }
-            (a0 * scale).StoreUnsafe(ref s, (nuint)j);
-            (a1 * scale).StoreUnsafe(ref s, (nuint)j + 8);
-            (a2 * scale).StoreUnsafe(ref s, (nuint)j + 16);
-            (a3 * scale).StoreUnsafe(ref s, (nuint)j + 24);
+            Store(a00, a01, a02, a03, scale, ref s, (nuint)j);
+            Store(a10, a11, a12, a13, scale, ref s, (nuint)(padded + j));
+            Store(a20, a21, a22, a23, scale, ref s, (nuint)(2 * padded + j));
+            Store(a30, a31, a32, a33, scale, ref s, (nuint)(3 * padded + j));
         }
         for (; j < padded; j += 8)
         {
-            var acc = Vector256<float>.Zero;
-            for (int k = 0; k < q.Length; k++)
-                acc = Vector256.FusedMultiplyAdd(Vector256.Create(q[k]), Vector256.LoadUnsafe(ref kt, (nuint)(k * padded + j)), acc);
-            (acc * scale).StoreUnsafe(ref s, (nuint)j);
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (int k = 0; k < hs; k++)
+            {
+                var kv = Vector256.LoadUnsafe(ref kt, (nuint)(k * padded + j));
+                a0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref q, k)), kv, a0);
+                a1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref q, hs + k)), kv, a1);
+                a2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref q, 2 * hs + k)), kv, a2);
+                a3 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref q, 3 * hs + k)), kv, a3);
+            }
+            (a0 * scale).StoreUnsafe(ref s, (nuint)j);
+            (a1 * scale).StoreUnsafe(ref s, (nuint)(padded + j));
+            (a2 * scale).StoreUnsafe(ref s, (nuint)(2 * padded + j));
+            (a3 * scale).StoreUnsafe(ref s, (nuint)(3 * padded + j));
         }
     }
 
-    private static void Weighted(ReadOnlySpan<float> p, ReadOnlySpan<float> values, int hs, Span<float> output)
+    private static void Store(Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3, float scale, ref float s, nuint at)
+    {
+        (a0 * scale).StoreUnsafe(ref s, at);
+        (a1 * scale).StoreUnsafe(ref s, at + 8);
+        (a2 * scale).StoreUnsafe(ref s, at + 16);
+        (a3 * scale).StoreUnsafe(ref s, at + 24);
+    }
+
+    /// <summary>outputs[r] = Σ_j p[r, j] · v_j for the <see cref="Block"/> rows of probabilities, 32 columns at a time.</summary>
+    private static void Weighted(ReadOnlySpan<float> p, int padded, int length, ReadOnlySpan<float> values, int hs, Span<float> outputs)
     {
         ref float v = ref MemoryMarshal.GetReference(values);
-        ref float o = ref MemoryMarshal.GetReference(output);
+        ref float o = ref MemoryMarshal.GetReference(outputs);
+        ref float pr = ref MemoryMarshal.GetReference(p);
         int c = 0;
         for (; c + 32 <= hs; c += 32)
         {
-            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            for (int j = 0; j < p.Length; j++)
+            Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
+            Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
+            Vector256<float> a20 = default, a21 = default, a22 = default, a23 = default;
+            Vector256<float> a30 = default, a31 = default, a32 = default, a33 = default;
+            for (int j = 0; j < length; j++)
             {
-                var pj = Vector256.Create(p[j]);
                 nuint at = (nuint)(j * hs + c);
-                a0 = Vector256.FusedMultiplyAdd(pj, Vector256.LoadUnsafe(ref v, at), a0);
-                a1 = Vector256.FusedMultiplyAdd(pj, Vector256.LoadUnsafe(ref v, at + 8), a1);
-                a2 = Vector256.FusedMultiplyAdd(pj, Vector256.LoadUnsafe(ref v, at + 16), a2);
-                a3 = Vector256.FusedMultiplyAdd(pj, Vector256.LoadUnsafe(ref v, at + 24), a3);
+                var v0 = Vector256.LoadUnsafe(ref v, at);
+                var v1 = Vector256.LoadUnsafe(ref v, at + 8);
+                var v2 = Vector256.LoadUnsafe(ref v, at + 16);
+                var v3 = Vector256.LoadUnsafe(ref v, at + 24);
+                var p0 = Vector256.Create(Unsafe.Add(ref pr, j));
+                a00 = Vector256.FusedMultiplyAdd(p0, v0, a00);
+                a01 = Vector256.FusedMultiplyAdd(p0, v1, a01);
+                a02 = Vector256.FusedMultiplyAdd(p0, v2, a02);
+                a03 = Vector256.FusedMultiplyAdd(p0, v3, a03);
+                var p1 = Vector256.Create(Unsafe.Add(ref pr, padded + j));
+                a10 = Vector256.FusedMultiplyAdd(p1, v0, a10);
+                a11 = Vector256.FusedMultiplyAdd(p1, v1, a11);
+                a12 = Vector256.FusedMultiplyAdd(p1, v2, a12);
+                a13 = Vector256.FusedMultiplyAdd(p1, v3, a13);
+                var p2 = Vector256.Create(Unsafe.Add(ref pr, 2 * padded + j));
+                a20 = Vector256.FusedMultiplyAdd(p2, v0, a20);
+                a21 = Vector256.FusedMultiplyAdd(p2, v1, a21);
+                a22 = Vector256.FusedMultiplyAdd(p2, v2, a22);
+                a23 = Vector256.FusedMultiplyAdd(p2, v3, a23);
+                var p3 = Vector256.Create(Unsafe.Add(ref pr, 3 * padded + j));
+                a30 = Vector256.FusedMultiplyAdd(p3, v0, a30);
+                a31 = Vector256.FusedMultiplyAdd(p3, v1, a31);
+                a32 = Vector256.FusedMultiplyAdd(p3, v2, a32);
+                a33 = Vector256.FusedMultiplyAdd(p3, v3, a33);
             }
-            a0.StoreUnsafe(ref o, (nuint)c);
-            a1.StoreUnsafe(ref o, (nuint)c + 8);
-            a2.StoreUnsafe(ref o, (nuint)c + 16);
-            a3.StoreUnsafe(ref o, (nuint)c + 24);
+            Store(a00, a01, a02, a03, 1f, ref o, (nuint)c);
+            Store(a10, a11, a12, a13, 1f, ref o, (nuint)(hs + c));
+            Store(a20, a21, a22, a23, 1f, ref o, (nuint)(2 * hs + c));
+            Store(a30, a31, a32, a33, 1f, ref o, (nuint)(3 * hs + c));
         }
         for (; c < hs; c += 8)
         {
-            var acc = Vector256<float>.Zero;
-            for (int j = 0; j < p.Length; j++)
-                acc = Vector256.FusedMultiplyAdd(Vector256.Create(p[j]), Vector256.LoadUnsafe(ref v, (nuint)(j * hs + c)), acc);
-            acc.StoreUnsafe(ref o, (nuint)c);
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (int j = 0; j < length; j++)
+            {
+                var vv = Vector256.LoadUnsafe(ref v, (nuint)(j * hs + c));
+                a0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref pr, j)), vv, a0);
+                a1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref pr, padded + j)), vv, a1);
+                a2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref pr, 2 * padded + j)), vv, a2);
+                a3 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref pr, 3 * padded + j)), vv, a3);
+            }
+            a0.StoreUnsafe(ref o, (nuint)c);
+            a1.StoreUnsafe(ref o, (nuint)(hs + c));
+            a2.StoreUnsafe(ref o, (nuint)(2 * hs + c));
+            a3.StoreUnsafe(ref o, (nuint)(3 * hs + c));
         }
     }
 }

@@ -219,7 +219,7 @@ public sealed class DecoderModel : ICausalLanguageModel, IDisposable
         {
             case DecoderArchitecture.Gpt2:
                 Linear(h, n, w.Up, w.UpBias, hidden);
-                Gelu(hidden);
+                Gelu(hidden, w.Down);
                 break;
             case DecoderArchitecture.Phi3:
                 var gateUp = _work.Hidden.AsSpan(0, n * 2 * ff);
@@ -247,18 +247,20 @@ public sealed class DecoderModel : ICausalLanguageModel, IDisposable
     /// <summary>y = x · Wᵀ + bias, the activations first rounded as <see cref="ActivationRounding"/> asks.</summary>
     private void Linear(ReadOnlySpan<float> x, int rows, WeightMatrix w, float[]? bias, Span<float> y)
     {
-        if (_rounding != ActivationRounding.None && ActivationRounder.RoundingType(w.Type) is GgmlType type)
-        {
-            var rounded = _rounder.Round(x, rows, w.Cols, type);
-            MatMul.Multiply(rounded, rows, w, bias, y, Threads);
-        }
+        if (_rounding == ActivationRounding.None) MatMul.Multiply(x, rows, w, bias, y, Threads);
+        else if (Int8MatMul.Supports(w.Type)) Int8MatMul.Multiply(x, rows, w, bias, y, Threads);
+        else if (_rounding == ActivationRounding.LlamaCpp && ActivationRounder.RoundingType(w.Type) is GgmlType type)
+            MatMul.Multiply(_rounder.Round(x, rows, w.Cols, type), rows, w, bias, y, Threads);
         else MatMul.Multiply(x, rows, w, bias, y, Threads);
     }
 
-    private void Gelu(Span<float> x)
+    /// <summary>GELU through llama.cpp's f16 table when asked, or when its output is about to be rounded to 8 bits for
+    /// the down projection anyway (then the table's rounding is what keeps Loom on llama.cpp's numbers).</summary>
+    private void Gelu(Span<float> x, WeightMatrix down)
     {
-        if (_rounding == ActivationRounding.None) Activations.GeluTanh(x);
-        else ActivationRounder.GeluThroughHalf(x);
+        if (_rounding == ActivationRounding.LlamaCpp || (_rounding == ActivationRounding.Int8 && Int8MatMul.Supports(down.Type)))
+            ActivationRounder.GeluThroughHalf(x);
+        else Activations.GeluTanh(x);
     }
 
     private void Norm(ReadOnlySpan<float> x, float[] weight, float[]? bias, Span<float> y)

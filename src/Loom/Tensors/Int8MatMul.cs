@@ -1,0 +1,418 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Loom.Tensors;
+
+/// <summary>
+/// y[m × n] = x[m × k] · Wᵀ (+ bias) for Q8_0 and Q4_0 weights the way llama.cpp's CPU backend computes it: each row of
+/// x is first rounded to Q8_0 blocks (<see cref="Q8Activations"/>), then every pair of 32-value blocks meets in an exact
+/// integer dot product (AVX-VNNI <c>vpdpbusd</c>, else AVX2 <c>pmaddubsw</c> + <c>pmaddwd</c>, else plain C#), scaled by
+/// d_x·d_w and summed in f32. Faster than decoding the weights to f32, and within f32 rounding of llama.cpp's logits;
+/// less exact than <see cref="MatMul.Multiply(ReadOnlySpan{float}, int, WeightMatrix, ReadOnlySpan{float}, Span{float}, int)"/>
+/// by the rounding of x (about 0.4% of a block's largest value).
+/// Every path (and every thread count, and batching) gives the same bits: each block's integer sum is exact and the f32
+/// accumulation over blocks follows one fixed order. One row of x (generation) streams W once, eight weight rows at a
+/// time; more rows (prompt processing) pack eight weight rows into a column-interleaved panel that every 4 rows of x reuse.
+/// </summary>
+public static unsafe class Int8MatMul
+{
+    /// <summary>True for the weight types this product handles (Q8_0, Q4_0).</summary>
+    public static bool Supports(GgmlType type) => type is GgmlType.Q8_0 or GgmlType.Q4_0;
+
+    [ThreadStatic] private static Q8Activations? activations;
+
+    /// <param name="x">activations, row-major [m × w.Cols]</param>
+    /// <param name="m">number of rows of x</param>
+    /// <param name="w">Q8_0 or Q4_0 weights [n × k]</param>
+    /// <param name="bias">length n, or empty for none</param>
+    /// <param name="y">output, row-major [m × w.Rows]</param>
+    /// <param name="threads">worker threads; 0 = all cores</param>
+    public static void Multiply(ReadOnlySpan<float> x, int m, WeightMatrix w, ReadOnlySpan<float> bias, Span<float> y, int threads = 0)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        if (!Supports(w.Type)) throw new NotSupportedException($"the integer product takes Q8_0 or Q4_0 weights, not {w.Type}");
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(threads);
+        int n = w.Rows, k = w.Cols;
+        if (x.Length < (long)m * k) throw new ArgumentException($"x holds {x.Length} values, fewer than {m} × {k}", nameof(x));
+        if (y.Length < (long)m * n) throw new ArgumentException($"y holds {y.Length} values, fewer than {m} × {n}", nameof(y));
+        if (!bias.IsEmpty && bias.Length != n) throw new ArgumentException($"bias has {bias.Length} values, not {n}", nameof(bias));
+        if (m == 0) return;
+        if (threads == 0) threads = Environment.ProcessorCount;
+
+        var q8 = activations ??= new Q8Activations();
+        var path = Kernels.Path;
+        using var pin = w.Data.Pin();
+        fixed (float* px = x)
+        fixed (float* py = y)
+        {
+            q8.Quantize(px, m, k, threads, path);
+            Run(q8, w, (byte*)pin.Pointer, py, threads, path);
+        }
+        if (!bias.IsEmpty)
+            for (int i = 0; i < m; i++) TensorPrimitives.Add(y.Slice(i * n, n), bias, y.Slice(i * n, n));
+    }
+
+    /// <summary>The x rows as <see cref="Multiply"/> rounds them, decoded back to f32 (for tests and references).</summary>
+    public static float[] RoundActivations(ReadOnlySpan<float> x, int m, int k)
+    {
+        var q8 = new Q8Activations();
+        var result = new float[m * k];
+        fixed (float* px = x) q8.Quantize(px, m, k, 1, Kernels.Path);
+        for (int i = 0; i < result.Length; i++) result[i] = q8.Quants[i] * q8.Scales[i / 32];
+        return result;
+    }
+
+    private static void Run(Q8Activations q8, WeightMatrix w, byte* wp, float* y, int threads, KernelPath path)
+    {
+        int m = q8.Rows, n = w.Rows;
+        bool vnni = path == KernelPath.Avx512 && AvxVnni.IsSupported;
+        // The packed VNNI product reads x as unsigned bytes: x + 128.
+        sbyte* xb = vnni && m > 1 && path != KernelPath.Scalar ? Biased(q8.Quants, (long)m * w.Cols) : q8.Quants;
+        var operands = new Operands(q8.Quants, xb, q8.Scales, w.Cols, wp, w.RowBytes, w.Type == GgmlType.Q4_0, y, n);
+        nint state = (nint)(&operands);
+        if (path == KernelPath.Scalar)
+        {
+            int tasks = Math.Min(n, threads * 4);
+            MatMul.For(tasks, threads, t => ((Operands*)state)->Scalar(m, n * t / tasks, n * (t + 1) / tasks));
+        }
+        else if (m == 1)
+        {
+            // Memory-bound: threads take even ranges of weight rows (multiples of 8) so W streams through once.
+            int groups = (n + 7) / 8, tasks = Math.Min(groups, threads * 4);
+            MatMul.For(tasks, threads, t =>
+            {
+                var o = (Operands*)state;
+                int first = 8 * (groups * t / tasks), end = Math.Min(n, 8 * (groups * (t + 1) / tasks));
+                if (o->Q4 && vnni) o->Gemv<Q4_0Vnni>(first, end);
+                else if (o->Q4) o->Gemv<Q4_0Avx2>(first, end);
+                else if (vnni) o->Gemv<Q8_0Vnni>(first, end);
+                else o->Gemv<Q8_0Avx2>(first, end);
+            });
+        }
+        else
+        {
+            // A task packs enough panels to fill about 256 KB of cache (every row of x then streams past them once),
+            // but no more than leaves two tasks per thread.
+            int panels = (n + 7) / 8, panelBytes = w.Cols / 32 * PanelBlockBytes;
+            int perTask = Math.Clamp(PanelCacheBytes / panelBytes, 1, Math.Max(1, panels / (2 * threads)));
+            int tasks = (panels + perTask - 1) / perTask;
+            MatMul.For(tasks, threads, t =>
+            {
+                var o = (Operands*)state;
+                if (vnni) o->Gemm<VnniPanel>(m, t * perTask, Math.Min(panels, (t + 1) * perTask));
+                else o->Gemm<Avx2Panel>(m, t * perTask, Math.Min(panels, (t + 1) * perTask));
+            });
+        }
+    }
+
+    /// <summary>Bytes of packed panels a task keeps in cache while every row of x passes.</summary>
+    private const int PanelCacheBytes = 256 * 1024;
+
+    /// <summary>A packed block of 8 weight rows: 8 f32 scales, 8 VNNI corrections (−128·Σq), then the quants as
+    /// 8 groups × 8 rows × 4 bytes, so one 32-byte load holds the same 4 columns of every row.</summary>
+    private const int PanelBlockBytes = 64 + 256;
+
+    [ThreadStatic] private static byte[]? panelScratch;
+    [ThreadStatic] private static sbyte[]? biased;
+
+    /// <summary>x + 128 as unsigned bytes, in a pinned per-thread buffer.</summary>
+    private static sbyte* Biased(sbyte* x, long count)
+    {
+        if (biased is null || biased.Length < count) biased = GC.AllocateUninitializedArray<sbyte>(checked((int)count), pinned: true);
+        sbyte* b = (sbyte*)Unsafe.AsPointer(ref biased[0]);
+        long i = 0;
+        var flip = Vector256.Create(unchecked((sbyte)0x80));
+        for (; i + 32 <= count; i += 32) (Vector256.Load(x + i) ^ flip).Store(b + i);
+        for (; i < count; i++) b[i] = (sbyte)(x[i] ^ 0x80);
+        return b;
+    }
+
+    /// <summary>One block's 32 quants as signed bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<sbyte> LoadBlock(byte* block, bool q4)
+    {
+        if (!q4) return Vector256.Load((sbyte*)(block + 2));
+        return (Nibbles(block) - Vector256.Create((byte)8)).AsSByte();
+    }
+
+    /// <summary>A Q4_0 block's quants as stored (0–15): low nibbles are values 0–15, high nibbles 16–31.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Nibbles(byte* block)
+    {
+        var qs = Vector128.Load(block + 2);
+        var mask = Vector128.Create((byte)15);
+        return Vector256.Create(qs & mask, Vector128.ShiftRightLogical(qs, 4) & mask);
+    }
+
+    /// <summary>Exact Σ x·w of one block per 32-bit lane (lanes summed by the caller), for the matrix-vector product.</summary>
+    private interface IRowDot
+    {
+        static abstract bool Q4 { get; }
+        static abstract Vector256<int> Dot(Vector256<sbyte> x, byte* block);
+    }
+
+    /// <summary>Q4_0 on vpdpbusd: the stored nibbles (0–15) are the unsigned operand; the caller subtracts 8·Σx.</summary>
+    private struct Q4_0Vnni : IRowDot
+    {
+        public static bool Q4 => true;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Dot(Vector256<sbyte> x, byte* block) => AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Nibbles(block), x);
+    }
+
+    /// <summary>Q4_0 on pmaddubsw (nibble·x pairs stay far below the int16 limit) + pmaddwd; the caller subtracts 8·Σx.</summary>
+    private struct Q4_0Avx2 : IRowDot
+    {
+        public static bool Q4 => true;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Dot(Vector256<sbyte> x, byte* block) =>
+            Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Nibbles(block), x), Vector256.Create((short)1));
+    }
+
+    /// <summary>Q8_0 on vpdpbusd(|w|, x·sign(w)).</summary>
+    private struct Q8_0Vnni : IRowDot
+    {
+        public static bool Q4 => false;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Dot(Vector256<sbyte> x, byte* block)
+        {
+            var w = Vector256.Load((sbyte*)(block + 2));
+            return AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Avx2.Abs(w), Avx2.Sign(x, w));
+        }
+    }
+
+    /// <summary>Q8_0 on pmaddubsw(|w|, x·sign(w)) + pmaddwd: no pair reaches the int16 limit (|x| ≤ 127, |w| ≤ 128).</summary>
+    private struct Q8_0Avx2 : IRowDot
+    {
+        public static bool Q4 => false;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Dot(Vector256<sbyte> x, byte* block)
+        {
+            var w = Vector256.Load((sbyte*)(block + 2));
+            return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx2.Abs(w), Avx2.Sign(x, w)), Vector256.Create((short)1));
+        }
+    }
+
+    /// <summary>Exact Σ x·w of one packed group (4 columns × 8 weight rows) against 4 bytes of x broadcast to every lane.</summary>
+    private interface IPanelDot
+    {
+        /// <summary>True when x is stored +128 (unsigned) and the block's corrections start each sum.</summary>
+        static abstract bool Biased { get; }
+        static abstract Vector256<int> Add(Vector256<int> sum, int x4, Vector256<sbyte> w);
+    }
+
+    /// <summary>vpdpbusd(x + 128, w), started from −128·Σw.</summary>
+    private struct VnniPanel : IPanelDot
+    {
+        public static bool Biased => true;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Add(Vector256<int> sum, int x4, Vector256<sbyte> w) =>
+            AvxVnni.MultiplyWideningAndAdd(sum, Vector256.Create(x4).AsByte(), w);
+    }
+
+    /// <summary>pmaddubsw(|w|, x·sign(w)) + pmaddwd: exact for every int8 w, −128 included.</summary>
+    private struct Avx2Panel : IPanelDot
+    {
+        public static bool Biased => false;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Add(Vector256<int> sum, int x4, Vector256<sbyte> w)
+        {
+            var x = Vector256.Create(x4).AsSByte();
+            return sum + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx2.Abs(w), Avx2.Sign(x, w)), Vector256.Create((short)1));
+        }
+    }
+
+    /// <summary>
+    /// The operands of one product. Every path computes, for each output, S_b = Σ x·w over block b exactly (int32),
+    /// then y = fma(S_b, d_x·d_w, y) over b = 0, 1, … in order, from 0: the same bits whatever the path or tiling.
+    /// </summary>
+    private readonly struct Operands(sbyte* xq, sbyte* xb, float* xd, int k, byte* w, int rowBytes, bool q4, float* y, int n)
+    {
+        private readonly int _blocks = k / 32;
+        private readonly int _blockBytes = q4 ? 18 : 34;
+
+        public bool Q4 => q4;
+
+        /// <summary>Rows [first, end) of W against the single row of x, 8 rows at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Gemv<T>(int first, int end) where T : struct, IRowDot
+        {
+            int c = first;
+            for (; c + 8 <= end; c += 8)
+            {
+                byte* r0 = w + (long)c * rowBytes;
+                Vector256<float> acc = default;
+                for (int b = 0; b < _blocks; b++)
+                {
+                    var x = Vector256.Load(xq + 32 * b);
+                    byte* p = r0 + b * _blockBytes;
+                    var s = Sums(T.Dot(x, p), T.Dot(x, p + rowBytes), T.Dot(x, p + 2 * rowBytes), T.Dot(x, p + 3 * rowBytes),
+                        T.Dot(x, p + 4 * rowBytes), T.Dot(x, p + 5 * rowBytes), T.Dot(x, p + 6 * rowBytes), T.Dot(x, p + 7 * rowBytes));
+                    if (T.Q4) s -= Vector256.Create(8 * Sum(x));
+                    var d = Quantization.HalfToSingle(Vector128.Create(*(ushort*)p, *(ushort*)(p + rowBytes), *(ushort*)(p + 2 * rowBytes),
+                        *(ushort*)(p + 3 * rowBytes), *(ushort*)(p + 4 * rowBytes), *(ushort*)(p + 5 * rowBytes), *(ushort*)(p + 6 * rowBytes),
+                        *(ushort*)(p + 7 * rowBytes)));
+                    acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s), d * Vector256.Create(xd[b]), acc);
+                }
+                acc.Store(y + c);
+            }
+            for (; c < end; c++) One(0, c);
+        }
+
+        /// <summary>Panels [firstPanel, endPanel) (8 weight rows each) against every row of x: packs them, then runs
+        /// 4 rows of x × 8 weight rows at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Gemm<T>(int m, int firstPanel, int endPanel) where T : struct, IPanelDot
+        {
+            int panelBytes = _blocks * PanelBlockBytes;
+            int needed = (endPanel - firstPanel) * panelBytes;
+            if (panelScratch is null || panelScratch.Length < needed) panelScratch = GC.AllocateUninitializedArray<byte>(needed, pinned: true);
+            byte* panels = (byte*)Unsafe.AsPointer(ref panelScratch[0]);
+            for (int p = firstPanel; p < endPanel; p++) Pack(p * 8, panels + (p - firstPanel) * panelBytes);
+            var tile = stackalloc float[32];
+            for (int r = 0; r < m; r += 4)
+                for (int p = firstPanel; p < endPanel; p++)
+                {
+                    byte* panel = panels + (p - firstPanel) * panelBytes;
+                    int c = p * 8, columns = Math.Min(8, n - c), rows = Math.Min(4, m - r);
+                    if (rows == 4) Tile4<T>(panel, r, tile);
+                    else
+                        for (int i = 0; i < rows; i++) Tile1<T>(panel, r + i, tile + 8 * i);
+                    for (int i = 0; i < rows; i++)
+                        if (columns == 8) Vector256.Load(tile + 8 * i).Store(y + (long)(r + i) * n + c);
+                        else new Span<float>(tile + 8 * i, columns).CopyTo(new Span<float>(y + (long)(r + i) * n + c, columns));
+                }
+        }
+
+        /// <summary>Weight rows c..c+7 (missing rows zero) in the packed layout of <see cref="PanelBlockBytes"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Pack(int c, byte* panel)
+        {
+            for (int j = 0; j < 8; j++)
+            {
+                bool present = c + j < n;
+                byte* row = w + (long)(c + j) * rowBytes;
+                for (int b = 0; b < _blocks; b++)
+                {
+                    byte* dst = panel + b * PanelBlockBytes;
+                    var q = present ? LoadBlock(row + b * _blockBytes, q4) : default;
+                    ((float*)dst)[j] = present ? Quantization.HalfToSingle(*(ushort*)(row + b * _blockBytes)) : 0;
+                    ((int*)dst)[8 + j] = -128 * Sum(q);
+                    var groups = q.AsInt32();
+                    for (int g = 0; g < 8; g++) ((int*)(dst + 64))[8 * g + j] = groups.GetElement(g);
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Tile4<T>(byte* panel, int r, float* tile) where T : struct, IPanelDot
+        {
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            sbyte* x0 = xb + (long)r * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
+            float* d0 = xd + (long)r * _blocks, d1 = d0 + _blocks, d2 = d1 + _blocks, d3 = d2 + _blocks;
+            for (int b = 0; b < _blocks; b++, panel += PanelBlockBytes, x0 += 32, x1 += 32, x2 += 32, x3 += 32)
+            {
+                var start = T.Biased ? Vector256.Load((int*)panel + 8) : default;
+                Vector256<int> s0 = start, s1 = start, s2 = start, s3 = start;
+                for (int g = 0; g < 8; g++)
+                {
+                    var q = Vector256.Load((sbyte*)panel + 64 + 32 * g);
+                    s0 = T.Add(s0, ((int*)x0)[g], q);
+                    s1 = T.Add(s1, ((int*)x1)[g], q);
+                    s2 = T.Add(s2, ((int*)x2)[g], q);
+                    s3 = T.Add(s3, ((int*)x3)[g], q);
+                }
+                var scales = Vector256.Load((float*)panel);
+                a0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s0), scales * Vector256.Create(d0[b]), a0);
+                a1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s1), scales * Vector256.Create(d1[b]), a1);
+                a2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s2), scales * Vector256.Create(d2[b]), a2);
+                a3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s3), scales * Vector256.Create(d3[b]), a3);
+            }
+            a0.Store(tile);
+            a1.Store(tile + 8);
+            a2.Store(tile + 16);
+            a3.Store(tile + 24);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Tile1<T>(byte* panel, int r, float* tile) where T : struct, IPanelDot
+        {
+            Vector256<float> a0 = default;
+            sbyte* x0 = xb + (long)r * k;
+            float* d0 = xd + (long)r * _blocks;
+            for (int b = 0; b < _blocks; b++, panel += PanelBlockBytes, x0 += 32)
+            {
+                var s0 = T.Biased ? Vector256.Load((int*)panel + 8) : default;
+                for (int g = 0; g < 8; g++) s0 = T.Add(s0, ((int*)x0)[g], Vector256.Load((sbyte*)panel + 64 + 32 * g));
+                a0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s0), Vector256.Load((float*)panel) * Vector256.Create(d0[b]), a0);
+            }
+            a0.Store(tile);
+        }
+
+        /// <summary>One output, vectorised per block.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void One(int r, int c)
+        {
+            float acc = 0;
+            sbyte* x = xq + (long)r * k;
+            byte* block = w + (long)c * rowBytes;
+            for (int b = 0; b < _blocks; b++, block += _blockBytes, x += 32)
+            {
+                var q = LoadBlock(block, q4);
+                int s = Sum(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx2.Abs(q), Avx2.Sign(Vector256.Load(x), q)), Vector256.Create((short)1)));
+                acc = MathF.FusedMultiplyAdd(s, xd[(long)r * _blocks + b] * Quantization.HalfToSingle(*(ushort*)block), acc);
+            }
+            y[(long)r * n + c] = acc;
+        }
+
+        /// <summary>The same arithmetic one value at a time.</summary>
+        public void Scalar(int m, int first, int end)
+        {
+            for (int c = first; c < end; c++)
+                for (int r = 0; r < m; r++)
+                {
+                    float acc = 0;
+                    byte* block = w + (long)c * rowBytes;
+                    sbyte* x = xq + (long)r * k;
+                    for (int b = 0; b < _blocks; b++, block += _blockBytes, x += 32)
+                    {
+                        int s = 0;
+                        for (int j = 0; j < 32; j++)
+                            s += x[j] * (q4 ? (j < 16 ? block[2 + j] & 15 : block[2 + j - 16] >> 4) - 8 : (sbyte)block[2 + j]);
+                        acc = MathF.FusedMultiplyAdd(s, xd[(long)r * _blocks + b] * Quantization.HalfToSingle(*(ushort*)block), acc);
+                    }
+                    y[(long)r * n + c] = acc;
+                }
+        }
+    }
+
+    /// <summary>Σ of 32 signed bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Sum(Vector256<sbyte> v) =>
+        Sum(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.Create((byte)1), v), Vector256.Create((short)1)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Sum(Vector256<int> v)
+    {
+        var h = v.GetLower() + v.GetUpper();
+        return Vector128.Sum(h);
+    }
+
+    /// <summary>The lane sums of eight vectors, as one vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Sums(Vector256<int> v0, Vector256<int> v1, Vector256<int> v2, Vector256<int> v3,
+        Vector256<int> v4, Vector256<int> v5, Vector256<int> v6, Vector256<int> v7)
+    {
+        var ab = Avx2.HorizontalAdd(Avx2.HorizontalAdd(v0, v1), Avx2.HorizontalAdd(v2, v3));
+        var cd = Avx2.HorizontalAdd(Avx2.HorizontalAdd(v4, v5), Avx2.HorizontalAdd(v6, v7));
+        return Avx2.Permute2x128(ab, cd, 0x20) + Avx2.Permute2x128(ab, cd, 0x31);
+    }
+}
