@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using Loom.Data;
 using Loom.Embeddings;
-using Loom.Retrieval;
 
 namespace Loom.Bench;
 
@@ -25,6 +24,7 @@ internal static class Word2VecBench
     {
         string? Arg(string name) => Array.IndexOf(args, name) is >= 0 and var i && i + 1 < args.Length ? args[i + 1] : null;
         int runs = int.Parse(Arg("--runs") ?? "3", CultureInfo.InvariantCulture);
+        if (runs < 1) { Console.Error.WriteLine("word2vec: --runs must be at least 1"); return 2; }
         var threadCounts = (Arg("--threads") ?? "1,2").Split(',').Select(int.Parse).ToArray();
         var modes = (Arg("--gensim") ?? "iterable,file").Split(',', StringSplitOptions.RemoveEmptyEntries).Where(m => m != "none").ToArray();
         var corpus = Arg("--corpus") ?? Path.Combine(Path.GetTempPath(), "loom-w2v-bench-corpus-shuffled.txt");
@@ -120,13 +120,11 @@ internal static class Word2VecBench
     private static void WriteCorpus(string path)
     {
         var clock = Stopwatch.StartNew();
-        var texts = Directory.EnumerateFiles("/usr/share/man", "*", SearchOption.AllDirectories)
-            .Where(f => f.Contains("/man/man", StringComparison.Ordinal) && ManPageReader.LooksLikeManPage(f) && new FileInfo(f).LinkTarget is null)
-            .Order(StringComparer.Ordinal)
+        var texts = ManPages.Files()
             .SelectMany(f =>
             {
-                try { return ManPageReader.ReadFile(f).Document.Sections.Select(s => s.Text); }
-                catch (Exception e) when (e is UnsupportedDocumentException or IOException or InvalidDataException) { return []; }
+                try { return ManPageReader.ReadFile(f).Sections.Select(s => s.Text); }
+                catch (Exception e) when (e is IOException or InvalidDataException) { return []; }
             })
             .Concat(Fortunes.Load(new FortunesOptions { MinEntriesPerCategory = 1 }).Select(f => f.Text));
         var lines = texts.SelectMany(t => t.Split("\n\n")).SelectMany(p => Word2VecCorpus.Words(p).Chunk(MaxSentenceWords))
