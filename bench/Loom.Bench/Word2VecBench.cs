@@ -8,13 +8,14 @@ using Loom.Embeddings;
 namespace Loom.Bench;
 
 /// <summary>
-/// Suite "word2vec": Loom's trainer next to gensim 4.2 (through /usr/bin/python3) on the same token stream — the Debian
-/// man pages rendered to text plus the fortunes, written once to a file of one sentence per line — with 1 and 2 threads
-/// (gensim workers), skip-gram, 100 dims, window 5, negative 5, sample 1e-3, min count 5, 1 epoch. Both sides read that
-/// file and split lines on spaces; words/s is the file's token count over the seconds spent. gensim's time is
-/// train() alone (its build_vocab is timed apart); Loom's includes building its vocabulary. Sides alternate; best of
-/// --runs. Then the quality of both last models by the same yardsticks: WordNet synonyms against random words, and the
-/// overlap of their nearest neighbours.
+/// Suite "word2vec": Loom's trainer next to gensim 4.2 (through /usr/bin/python3, LineSentence and corpus_file input) on
+/// the same token stream — the Debian man pages rendered to text plus the fortunes, written once to a file of one
+/// shuffled paragraph per line — with 1 and 2 threads (gensim workers), skip-gram, 100 dims, window 5, negative 5,
+/// sample 1e-3, min count 5, 1 epoch. Both sides read that file and split lines on spaces; words/s is the file's token
+/// count over the seconds spent, and words per CPU-second the same over the process's CPU time (steadier on a shared
+/// machine). gensim's time is train() alone (its build_vocab is timed apart); Loom's includes building its vocabulary.
+/// Sides alternate; best of --runs. Then the quality of both last models by one yardstick: WordNet synonyms against
+/// words of like frequency; and a few words' neighbours side by side.
 /// </summary>
 internal static class Word2VecBench
 {
