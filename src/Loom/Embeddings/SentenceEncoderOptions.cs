@@ -16,8 +16,9 @@ public sealed record SentenceEncoderOptions
     /// <summary>Pooling; null = the model's convention (MiniLM mean, arctic-xs CLS, else sentence-transformers config or mean).</summary>
     public PoolingMode? Pooling { get; init; }
 
-    /// <summary>Store the linear layers' weights in this type when loading through <see cref="SentenceEncoder.Create"/>
-    /// (e.g. <see cref="Loom.Tensors.GgmlType.Q8_0"/>: int8 weights with per-block scales); null keeps the file's f32.</summary>
+    /// <summary>Store the attention-output and feed-forward weights in this type when loading through <see cref="SentenceEncoder.Create"/>
+    /// (e.g. <see cref="Loom.Tensors.GgmlType.Q8_0"/>: int8 weights with per-block scales, run as integer dot products;
+    /// see <see cref="Loom.Models.Bert.BertModel.Quantize"/>); null keeps the file's f32.</summary>
     public Loom.Tensors.GgmlType? WeightType { get; init; }
 
     /// <summary>Scale embeddings to unit length, so that a dot product is the cosine.</summary>

@@ -39,8 +39,10 @@ public sealed class SentencePieceTokenizer : Tokenizer
     private readonly bool _hasUnused; // BPE then remembers what each merge joined, to split unused pieces back
     private readonly SentencePieceNormalizer _normalizer;
 
+    /// <exception cref="ModelFormatException">the model's pieces, ids or flags are inconsistent</exception>
     public SentencePieceTokenizer(SentencePieceModel model, SentencePieceOptions? options = null)
     {
+        SentencePieceModelReader.Validate(model, null);
         _model = model;
         _options = options ?? new SentencePieceOptions();
         _pieces = [.. model.Pieces.Select(p => p.Piece)];

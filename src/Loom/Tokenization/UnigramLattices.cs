@@ -4,7 +4,7 @@ namespace Loom.Tokenization;
 
 /// <summary>
 /// The lattices of Unigram training: for each distinct word, every occurrence of a vocabulary piece in it (an edge from
-/// one character position to another). Found once by lookup; afterwards EM and Viterbi only walk the edges, and pruning
+/// one character position to another). Found once through a trie; afterwards EM and Viterbi only walk the edges, and pruning
 /// the vocabulary only drops and renumbers them. A character no piece covers gets an unknown edge (piece −1).
 /// </summary>
 internal sealed class UnigramLattices

@@ -10,11 +10,11 @@ namespace Loom.Tokenization;
 internal static class UnigramSeeds
 {
     /// <param name="words">Distinct words and their counts.</param>
-    /// <param name="allowed">Whether a character may be part of a seed (rare characters are not).</param>
+    /// <param name="allowed">Whether a substring may be a seed (e.g. not when it holds a rare character).</param>
     /// <returns>At most <paramref name="maxSeeds"/> substrings of 2 to <paramref name="maxLength"/> UTF-16 units that start
     /// and end on character boundaries, with their occurrence counts.</returns>
     public static List<(string Piece, long Count)> Find(string[] words, long[] counts, int maxLength, long minCount, int maxSeeds,
-        Func<char, bool> allowed, int threads, CancellationToken cancellationToken)
+        Func<string, bool> allowed, int threads, CancellationToken cancellationToken)
     {
         var seeds = new List<(string Piece, long Count)>();
         // frequent[w][i]: word w's substring of the current length at i occurs at least minCount times (all true for length 0).
@@ -38,7 +38,7 @@ internal static class UnigramSeeds
             });
             if (length == 1) continue;
             foreach (var (piece, count) in occurrences)
-                if (count >= minCount && !char.IsLowSurrogate(piece[0]) && !char.IsHighSurrogate(piece[^1]) && piece.All(allowed))
+                if (count >= minCount && !char.IsLowSurrogate(piece[0]) && !char.IsHighSurrogate(piece[^1]) && allowed(piece))
                     seeds.Add((piece, count));
             if (seeds.Count > 2 * maxSeeds) Trim(seeds, maxSeeds);
         }

@@ -120,11 +120,13 @@ public class SentenceEncoderTests
         Assert.Throws<ArgumentException>(() => model.Run([[]], new BertWorkspace()));
     }
 
-    /// <summary>The quantised path: Q8_0 linear weights (int8, one scale per 32) stay within cosine 0.999 of f32 on real text.</summary>
+    /// <summary>The quantised path: Q8_0 weights (int8, one scale per 32) times activations rounded to Q8_0 stay within
+    /// cosine 0.999 of f32 on real text (the bound). These 128 fortunes hold the worst of the first 2048, fortune 1010,
+    /// at cosine 0.9993.</summary>
     [Fact]
     public void Q8WeightsStayCloseToF32()
     {
-        var texts = Loom.Tests.Bert.Fortunes.Read().Skip(500).Take(48).ToArray();
+        var texts = Loom.Tests.Bert.Fortunes.Read().Skip(960).Take(128).ToArray();
         using var q8 = SentenceEncoder.Create("minilm", new SentenceEncoderOptions { WeightType = Loom.Tensors.GgmlType.Q8_0 });
         Assert.Equal(Loom.Tensors.GgmlType.Q8_0, q8.Model.LinearWeightType);
         var exact = MiniLm.Value.Embed(texts);

@@ -41,17 +41,9 @@ public sealed class SentencePieceParityTests(SentencePieceParityTests.Models mod
         "\ufffd replacement, private \ue000, astral 𠀋𪚲", "arabic ﻻ ﷺ ﷽", "mixed ｆｏｏ foo ＦＯＯ Foo", "..., —–", "x" + new string(' ', 50) + "y",
     ];
 
-    private static readonly Lazy<IReadOnlyList<string>> ManPageSample = new(() =>
-    {
-        // 300 pages spread over all sections, rendered to text (Loom.Data), cut at blank lines: real, punctuation-heavy text.
-        var files = Loom.Data.ManPages.Files();
-        return [.. Enumerable.Range(0, 300).Select(i => files[(int)((long)i * files.Count / 300)]).Distinct()
-            .SelectMany(f => Loom.Data.ManPages.Text(Loom.Data.ManPageReader.ReadFile(f)).Split("\n\n")).Where(p => p.Length > 0)];
-    });
-
     /// <summary>All fortunes for the two main models, every fourth for the variants (the suite's time budget).</summary>
     private static IReadOnlyList<string> Texts(bool allFortunes) =>
-        [.. Fortunes.Entries.Where((_, i) => allFortunes || i % 4 == 0), .. ManPageSample.Value, .. BertWordPieceParityTests.HardCases, .. UnicodeCases];
+        [.. Fortunes.Entries.Where((_, i) => allFortunes || i % 4 == 0), .. ManPageSample.Texts, .. BertWordPieceParityTests.HardCases, .. UnicodeCases];
 
     [Theory]
     [InlineData("unigram")]
@@ -144,6 +136,34 @@ public sealed class SentencePieceParityTests(SentencePieceParityTests.Models mod
             Console.SetOut(original);
             Directory.Delete(folder, true);
         }
+    }
+
+    [Fact]
+    public void OptionsAddBosAndEosAndOffsetsPointIntoTheInput()
+    {
+        var path = models.Paths["unigram"];
+        var plain = SentencePieceTokenizer.FromFile(path);
+        var wrapped = SentencePieceTokenizer.FromFile(path, new SentencePieceOptions { AddBeginningOfSentence = true, AddEndOfSentence = true });
+        var texts = UnicodeCases.Concat(BertWordPieceParityTests.HardCases).Concat(Fortunes.Entries.Take(300)).ToList();
+        foreach (var text in texts)
+        {
+            var ids = plain.EncodeToIds(text);
+            Assert.Equal([1, .. ids, 2], wrapped.EncodeToIds(text));
+            Assert.Equal(plain.Decode(ids), wrapped.Decode(wrapped.EncodeToIds(text))); // <s> and </s> decode to nothing
+            // Each token's span lies in the input (GetOffsetAndLength checks), and spans start in order.
+            int previous = 0;
+            foreach (var token in plain.EncodeToTokens(text, out _))
+            {
+                var (start, _) = token.Offset.GetOffsetAndLength(text.Length);
+                Assert.True(start >= previous, $"span {token.Offset} goes back in '{Escape(text)}'");
+                previous = start;
+            }
+        }
+        // A view of the tokens shows the input each covers: rewritten characters (ﬁ → fi, ① → 1) appear as written.
+        const string written = "ﬁne ① ｗｉｄｅ";
+        var view = TokenView.Of(plain, written);
+        Assert.Equal(SentencePieceReference.Encode(path, [written])[0].Ids, view.Select(v => v.Id));
+        Assert.Equal(written, string.Concat(view.Select(v => v.Text)));
     }
 
     private static string Pieces(SentencePieceTokenizer tokenizer, IEnumerable<int> ids) =>

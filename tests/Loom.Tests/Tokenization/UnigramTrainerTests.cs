@@ -102,6 +102,21 @@ public sealed class UnigramTrainerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void TheSameCorpusGivesTheSameFileWithOneOrTwoThreads()
+    {
+        var one = Path.Combine(Path.GetTempPath(), $"loom-unigram-1-{Guid.NewGuid():N}.json");
+        var two = Path.Combine(Path.GetTempPath(), $"loom-unigram-2-{Guid.NewGuid():N}.json");
+        try
+        {
+            var lines = Lines(Fortunes.Entries.Take(1500)).ToList();
+            UnigramTrainer.Train(lines, one, new UnigramTrainerOptions { VocabularySize = 600, Threads = 1 });
+            UnigramTrainer.Train(lines, two, new UnigramTrainerOptions { VocabularySize = 600, Threads = 2 });
+            Assert.Equal(File.ReadAllText(one), File.ReadAllText(two));
+        }
+        finally { File.Delete(one); File.Delete(two); }
+    }
+
+    [Fact]
     public void BadOptionsAndCancellationAreRefused()
     {
         var path = Path.Combine(Path.GetTempPath(), $"loom-never-{Guid.NewGuid():N}.json");
