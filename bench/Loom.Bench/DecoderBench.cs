@@ -12,7 +12,8 @@ using Loom.Tensors;
 /// its default settings) on the same random-weight GGUF shaped like Qwen2-0.5B (embedding 896, 14 heads, 2 KV heads,
 /// FFN 4864, vocabulary 32000, tied output), per weight type and thread count. The two sides alternate and the best
 /// round is kept. Options: --layers N (24), --prompt N (512), --gen N (128), --types F16,Q8_0,Q4_0, --threads 1,2,
-/// --rounds N (2), --folder DIR (where the models are written, default the temp folder).
+/// --rounds N (2), --folder DIR (where the models are written, default the temp folder), --rounding Int8|None|LlamaCpp
+/// (Loom's activation rounding, default Int8: 8-bit blocks and integer dot products before Q8_0 / Q4_0 weights).
 /// </summary>
 internal static class DecoderBench
 {
@@ -24,6 +25,7 @@ internal static class DecoderBench
         var types = new[] { GgmlType.F16, GgmlType.Q8_0, GgmlType.Q4_0 };
         var threadCounts = new[] { 1, 2 };
         string folder = Path.GetTempPath();
+        var rounding = ActivationRounding.Int8;
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             string value = args[i + 1];
@@ -36,12 +38,13 @@ internal static class DecoderBench
                 case "--types": types = value.Split(',').Select(Enum.Parse<GgmlType>).ToArray(); break;
                 case "--threads": threadCounts = value.Split(',').Select(int.Parse).ToArray(); break;
                 case "--folder": folder = value; break;
+                case "--rounding": rounding = Enum.Parse<ActivationRounding>(value, ignoreCase: true); break;
                 default: Console.Error.WriteLine($"decoder: unknown option {args[i]}"); return 2;
             }
         }
         NativeLibraryConfig.All.WithLogCallback((level, message) => { });
         Console.WriteLine($"Qwen2-0.5B-like: {layers} layers, embedding {Embedding}, {Heads} heads / {KvHeads} KV, FFN {FeedForward}, vocab {Vocabulary}; " +
-                          $"prompt {prompt} tokens, generation {gen} tokens; best of {rounds} alternating rounds; kernel path {Kernels.Path}");
+                          $"prompt {prompt} tokens, generation {gen} tokens; best of {rounds} alternating rounds; kernel path {Kernels.Path}; Loom activations {rounding}");
         Console.WriteLine($"{"type",-5} {"thr",3} | {"Loom pp/s",9} {"llama pp/s",10} {"ratio",5} | {"Loom tg/s",9} {"llama tg/s",10} {"ratio",5} | {"Loom load s",11} {"llama load s",12}");
         var random = new Random(1);
         int[] tokens = Enumerable.Range(0, prompt).Select(_ => random.Next(3, Vocabulary)).ToArray();
@@ -54,7 +57,7 @@ internal static class DecoderBench
                 Result loom = default, llama = default;
                 for (int round = 0; round < rounds; round++)
                 {
-                    loom = Result.Best(loom, RunLoom(path, tokens, gen, threads));
+                    loom = Result.Best(loom, RunLoom(path, tokens, gen, threads, rounding));
                     llama = Result.Best(llama, RunLlama(path, tokens, gen, threads));
                 }
                 Console.WriteLine($"{type,-5} {threads,3} | {loom.Prompt,9:F1} {llama.Prompt,10:F1} {loom.Prompt / llama.Prompt,5:F2} | " +
@@ -70,10 +73,10 @@ internal static class DecoderBench
             new(Math.Max(a.Prompt, b.Prompt), Math.Max(a.Generation, b.Generation), a.Load == 0 ? b.Load : Math.Min(a.Load, b.Load));
     }
 
-    private static Result RunLoom(string path, int[] prompt, int gen, int threads)
+    private static Result RunLoom(string path, int[] prompt, int gen, int threads, ActivationRounding rounding)
     {
         var clock = Stopwatch.StartNew();
-        using var model = DecoderModel.Load(path, new DecoderOptions { Threads = threads });
+        using var model = DecoderModel.Load(path, new DecoderOptions { Threads = threads, ActivationRounding = rounding });
         double load = clock.Elapsed.TotalSeconds;
         var cache = model.CreateCache(prompt.Length + gen);
         var logits = new float[model.VocabularySize];

@@ -12,6 +12,7 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
     ["decoder"] = DecoderBench.Run,
     ["gguf-open"] = GgufOpenBench.Run,
     ["gguf-tokenizers"] = Loom.Bench.GgufTokenizerBench.Run,
+    ["sentencepiece"] = Loom.Bench.SentencePieceBench.Run,
     ["word2vec"] = Loom.Bench.Word2VecBench.Run,
 };
 

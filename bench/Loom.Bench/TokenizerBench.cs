@@ -1,3 +1,4 @@
+using Loom.Data;
 using Loom.Formats;
 using System.Diagnostics;
 using System.Text;
@@ -7,46 +8,58 @@ using Microsoft.ML.Tokenizers;
 namespace Loom.Bench;
 
 /// <summary>
-/// Suite "tokenizers": encode MB/s of Loom's tokenizers next to Hugging Face tokenizers (Rust, via Tokenizers.DotNet)
-/// and Microsoft.ML.Tokenizers on the Debian fortunes, one entry per call (word2vec has its own suite, "word2vec").
-/// Sides alternate; each figure is the best of --runs runs.
+/// Suite "tokenizers", on the man pages (rendered) + the Debian fortunes: encode MB/s of Loom's tokenizers next to Hugging
+/// Face tokenizers (Rust, via Tokenizers.DotNet) and Microsoft.ML.Tokenizers, one page or fortune per call; the BPE and
+/// Unigram trainers (8k vocabulary) next to sentencepiece's spm_train on the same text (word2vec has its own suite,
+/// "word2vec"). Sides alternate; each figure is the best of --runs runs (trainers: at most --train-runs).
 /// </summary>
 internal static class TokenizerBench
 {
     public static int Run(string[] args)
     {
-        int runs = args.Length > 1 && args[0] == "--runs" ? int.Parse(args[1]) : 5;
-        var entries = FortuneEntries();
-        double megabytes = entries.Sum(e => Encoding.UTF8.GetByteCount(e)) / 1e6;
-        Console.WriteLine($"corpus: {entries.Count} fortunes, {megabytes:F2} MB; best of {runs} runs; 1 thread");
+        string? Arg(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        int runs = int.Parse(Arg("--runs") ?? "5");
+        int trainRuns = int.Parse(Arg("--train-runs") ?? "2");
+        int vocabularySize = int.Parse(Arg("--vocab") ?? "8000");
+        var reading = Stopwatch.StartNew();
+        var texts = ManPages.Texts().Concat(FortuneEntries()).ToList();
+        double megabytes = texts.Sum(e => Encoding.UTF8.GetByteCount(e)) / 1e6;
+        Console.WriteLine($"corpus: {texts.Count} man pages and fortunes, {megabytes:F2} MB (read and rendered in {reading.Elapsed.TotalSeconds:F1} s); " +
+            $"best of {runs} runs; encoders on 1 thread; {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
 
         var vocab = DefaultModels.Resolve("minilm").VocabPath;
         var loomBert = BertWordPieceTokenizer.FromVocabFile(vocab);
         var mlBert = BertTokenizer.Create(vocab);
         var hfBert = HuggingFaceBert(vocab);
         Compare("MiniLM WordPiece", megabytes, runs,
-            ("Loom BertWordPieceTokenizer", () => { foreach (var e in entries) loomBert.EncodeToIds(e); }),
-            ("HF tokenizers (Tokenizers.DotNet)", () => { foreach (var e in entries) hfBert.Encode(e); }),
-            ("ML.Tokenizers BertTokenizer (not HF-exact)", () => { foreach (var e in entries) mlBert.EncodeToIds(e); }));
+            ("Loom BertWordPieceTokenizer", () => { foreach (var e in texts) loomBert.EncodeToIds(e); }),
+            ("HF tokenizers (Tokenizers.DotNet)", () => { foreach (var e in texts) hfBert.Encode(e); }),
+            ("ML.Tokenizers BertTokenizer (not HF-exact)", () => { foreach (var e in texts) mlBert.EncodeToIds(e); }));
 
         var cl100k = TokenizerResolver.Resolve("cl100k");
         var mlCl100k = TiktokenTokenizer.CreateForEncoding("cl100k_base");
         Compare("cl100k", megabytes, runs,
-            ("Loom TokenizerResolver(\"cl100k\")", () => { foreach (var e in entries) cl100k.EncodeToIds(e); }),
-            ("ML.Tokenizers TiktokenTokenizer", () => { foreach (var e in entries) mlCl100k.EncodeToIds(e); }));
+            ("Loom TokenizerResolver(\"cl100k\")", () => { foreach (var e in texts) cl100k.EncodeToIds(e); }),
+            ("ML.Tokenizers TiktokenTokenizer", () => { foreach (var e in texts) mlCl100k.EncodeToIds(e); }));
 
-        foreach (int size in new[] { 8000 })
+        // The trainers read the same text: Loom the pages and fortunes (Unigram: their lines), spm_train a file of those lines.
+        var lines = texts.SelectMany(t => t.Split('\n')).Where(l => l.Length > 0).ToList();
+        var corpus = Path.Combine(Path.GetTempPath(), $"loom-bench-corpus-{Environment.ProcessId}.txt");
+        File.WriteAllLines(corpus, lines);
+        var output = Path.Combine(Path.GetTempPath(), $"loom-bench-trained-{Environment.ProcessId}");
+        try
         {
-            var path = Path.Combine(Path.GetTempPath(), $"loom-bench-bpe-{Environment.ProcessId}.json");
-            double best = double.MaxValue;
-            for (int r = 0; r < Math.Min(runs, 3); r++)
-            {
-                var clock = Stopwatch.StartNew();
-                ByteLevelBpeTrainer.Train(entries, path, new BpeTrainerOptions { VocabularySize = size });
-                best = Math.Min(best, clock.Elapsed.TotalSeconds);
-            }
-            File.Delete(path);
-            Console.WriteLine($"byte-level BPE trainer, {size} tokens on {megabytes:F2} MB: {best:F2} s");
+            CompareTrainers($"BPE trainer, {vocabularySize} tokens", trainRuns,
+                ("Loom ByteLevelBpeTrainer", () => ByteLevelBpeTrainer.Train(texts, output + ".json", new BpeTrainerOptions { VocabularySize = vocabularySize })),
+                ("spm_train --model_type=bpe", () => SpmTrain(corpus, output, "bpe", vocabularySize)));
+            CompareTrainers($"Unigram trainer, {vocabularySize} tokens", trainRuns,
+                ("Loom UnigramTrainer", () => UnigramTrainer.Train(lines, output + ".json", new UnigramTrainerOptions { VocabularySize = vocabularySize })),
+                ("spm_train --model_type=unigram", () => SpmTrain(corpus, output, "unigram", vocabularySize)));
+            CompareUnigramVocabularies(output, lines);
+        }
+        finally
+        {
+            foreach (var file in new[] { corpus, output + ".json", output + ".model", output + ".vocab" }) File.Delete(file);
         }
 
         return 0;
@@ -67,6 +80,70 @@ internal static class TokenizerBench
         Console.WriteLine(title);
         for (int s = 0; s < sides.Length; s++)
             Console.WriteLine($"  {sides[s].Name,-44} {megabytes / best[s],7:F2} MB/s  {best[s] / best[0],5:F2}× Loom's time");
+    }
+
+    /// <summary>Times each trainer (alternating which goes first), best of <paramref name="runs"/>, and prints the ratio to Loom.</summary>
+    private static void CompareTrainers(string title, int runs, params (string Name, Action Train)[] sides)
+    {
+        var best = sides.Select(_ => double.MaxValue).ToArray();
+        for (int r = 0; r < runs; r++)
+            for (int s = 0; s < sides.Length; s++)
+            {
+                int index = (s + r) % sides.Length;
+                var clock = Stopwatch.StartNew();
+                sides[index].Train();
+                best[index] = Math.Min(best[index], clock.Elapsed.TotalSeconds);
+            }
+        Console.WriteLine(title);
+        for (int s = 0; s < sides.Length; s++)
+            Console.WriteLine($"  {sides[s].Name,-44} {best[s],7:F1} s  {best[s] / best[0],5:F2}× Loom's time");
+    }
+
+    /// <summary>sentencepiece's trainer on the same lines: no normalisation or whitespace clean-up (Loom's trainers do none), all threads.</summary>
+    private static void SpmTrain(string corpus, string prefix, string model, int vocabularySize)
+    {
+        var start = new ProcessStartInfo("spm_train")
+        {
+            ArgumentList =
+            {
+                $"--input={corpus}", $"--model_prefix={prefix}", $"--model_type={model}", $"--vocab_size={vocabularySize}",
+                $"--num_threads={Environment.ProcessorCount}", "--normalization_rule_name=identity", "--remove_extra_whitespaces=false",
+                "--minloglevel=2",
+            },
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("spm_train did not start (apt-get install sentencepiece)");
+        var errors = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"spm_train failed: {errors.Result}");
+    }
+
+    /// <summary>The last Unigram vocabularies trained (Loom's tokenizer.json, spm's .vocab): shared pieces and tokens per character.</summary>
+    private static void CompareUnigramVocabularies(string output, List<string> lines)
+    {
+        var loom = (UnigramTokenizer)TokenizerJsonLoader.Load(output + ".json");
+        var spm = File.ReadLines(output + ".vocab").Select(l => l.Split('\t')[0]).Where(p => p is not ("<unk>" or "<s>" or "</s>")).ToHashSet(StringComparer.Ordinal);
+        var ours = loom.Vocabulary.Keys.Where(p => p is not ("<unk>" or "<s>" or "</s>")).ToHashSet(StringComparer.Ordinal);
+        int shared = ours.Count(spm.Contains);
+        var sample = lines.Where((_, i) => i % 20 == 0).ToList();
+        var sampleFile = output + ".sample";
+        File.WriteAllLines(sampleFile, sample);
+        long spmTokens;
+        try
+        {
+            var start = new ProcessStartInfo("spm_encode") { ArgumentList = { $"--model={output}.model", "--output_format=id", $"--input={sampleFile}" }, RedirectStandardOutput = true };
+            using var process = Process.Start(start)!;
+            spmTokens = 0;
+            while (process.StandardOutput.ReadLine() is { } line) spmTokens += line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+            process.WaitForExit();
+        }
+        finally { File.Delete(sampleFile); }
+        long characters = sample.Sum(l => (long)l.Length);
+        long loomTokens = sample.Sum(l => (long)loom.CountTokens(l));
+        Console.WriteLine($"  vocabulary overlap: {shared} of {ours.Count} Loom pieces are spm pieces ({100.0 * shared / ours.Count:F1} %); " +
+            $"characters per token on every 20th line: Loom {(double)characters / loomTokens:F3}, spm {(double)characters / spmTokens:F3}");
     }
 
     private static Tokenizers.DotNet.Tokenizer HuggingFaceBert(string vocabPath)

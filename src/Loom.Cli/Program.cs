@@ -18,6 +18,7 @@ Command[] commands =
     TokenizeCommand.Create(),
     DetokenizeCommand.Create(),
     Word2VecCommand.Create(),
+    TrainTokenizerCommand.Create(),
     TopicsCommand.Create(),
     GenerateCommand.Create(),
     NextTokenCommand.Create(),

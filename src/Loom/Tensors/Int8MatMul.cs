@@ -70,7 +70,7 @@ public static unsafe class Int8MatMul
         int m = q8.Rows, n = w.Rows;
         bool vnni = path == KernelPath.Avx512 && AvxVnni.IsSupported;
         // The packed VNNI product reads x as unsigned bytes: x + 128.
-        sbyte* xb = vnni && m > 1 && path != KernelPath.Scalar ? Biased(q8.Quants, (long)m * w.Cols) : q8.Quants;
+        sbyte* xb = vnni && m > 1 ? Biased(q8.Quants, (long)m * w.Cols) : q8.Quants;
         var operands = new Operands(q8.Quants, xb, q8.Scales, w.Cols, wp, w.RowBytes, w.Type == GgmlType.Q4_0, y, n);
         nint state = (nint)(&operands);
         if (path == KernelPath.Scalar)
@@ -94,18 +94,22 @@ public static unsafe class Int8MatMul
         }
         else
         {
-            int panels = (n + 7) / 8, tasks = (panels + PanelsPerTask - 1) / PanelsPerTask;
+            // A task packs enough panels to fill about 256 KB of cache (every row of x then streams past them once),
+            // but no more than leaves two tasks per thread.
+            int panels = (n + 7) / 8, panelBytes = w.Cols / 32 * PanelBlockBytes;
+            int perTask = Math.Clamp(PanelCacheBytes / panelBytes, 1, Math.Max(1, panels / (2 * threads)));
+            int tasks = (panels + perTask - 1) / perTask;
             MatMul.For(tasks, threads, t =>
             {
                 var o = (Operands*)state;
-                if (vnni) o->Gemm<VnniPanel>(m, t * PanelsPerTask, Math.Min(panels, (t + 1) * PanelsPerTask));
-                else o->Gemm<Avx2Panel>(m, t * PanelsPerTask, Math.Min(panels, (t + 1) * PanelsPerTask));
+                if (vnni) o->Gemm<VnniPanel>(m, t * perTask, Math.Min(panels, (t + 1) * perTask));
+                else o->Gemm<Avx2Panel>(m, t * perTask, Math.Min(panels, (t + 1) * perTask));
             });
         }
     }
 
-    /// <summary>Panels of 8 weight rows a task packs and keeps in cache while every row of x passes.</summary>
-    private const int PanelsPerTask = 2;
+    /// <summary>Bytes of packed panels a task keeps in cache while every row of x passes.</summary>
+    private const int PanelCacheBytes = 256 * 1024;
 
     /// <summary>A packed block of 8 weight rows: 8 f32 scales, 8 VNNI corrections (−128·Σq), then the quants as
     /// 8 groups × 8 rows × 4 bytes, so one 32-byte load holds the same 4 columns of every row.</summary>
@@ -113,6 +117,7 @@ public static unsafe class Int8MatMul
 
     [ThreadStatic] private static byte[]? panelScratch;
     [ThreadStatic] private static sbyte[]? biased;
+    [ThreadStatic] private static int[]? gemvSums;
 
     /// <summary>x + 128 as unsigned bytes, in a pinned per-thread buffer.</summary>
     private static sbyte* Biased(sbyte* x, long count)
@@ -237,22 +242,44 @@ public static unsafe class Int8MatMul
 
         public bool Q4 => q4;
 
-        /// <summary>Rows [first, end) of W against the single row of x, 8 rows at a time.</summary>
+        /// <summary>Rows [first, end) of W against the single row of x, 8 rows at a time: first each row is read front to
+        /// back (memory streams best that way) into exact block sums, then the 8 rows' f32 sums run side by side.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Gemv<T>(int first, int end) where T : struct, IRowDot
         {
+            int blocks = _blocks, bytes = _blockBytes;
+            if (gemvSums is null || gemvSums.Length < 9 * blocks) gemvSums = GC.AllocateUninitializedArray<int>(9 * blocks, pinned: true);
+            int* sums = (int*)Unsafe.AsPointer(ref gemvSums[0]);
+            // Q4_0 stores q + 8 and the dot products use q + 8 as is: Σ(q + 8)·x − 8·Σx.
+            int* offsets = sums + 8 * blocks;
+            for (int b = 0; b < blocks; b++) offsets[b] = T.Q4 ? 8 * Sum(Vector256.Load(xq + 32 * b)) : 0;
             int c = first;
             for (; c + 8 <= end; c += 8)
             {
                 byte* r0 = w + (long)c * rowBytes;
-                Vector256<float> acc = default;
-                for (int b = 0; b < _blocks; b++)
+                for (int j = 0; j < 8; j++)
                 {
-                    var x = Vector256.Load(xq + 32 * b);
-                    byte* p = r0 + b * _blockBytes;
-                    var s = Sums(T.Dot(x, p), T.Dot(x, p + rowBytes), T.Dot(x, p + 2 * rowBytes), T.Dot(x, p + 3 * rowBytes),
-                        T.Dot(x, p + 4 * rowBytes), T.Dot(x, p + 5 * rowBytes), T.Dot(x, p + 6 * rowBytes), T.Dot(x, p + 7 * rowBytes));
-                    if (T.Q4) s -= Vector256.Create(8 * Sum(x));
+                    byte* row = r0 + (long)j * rowBytes;
+                    int* rs = sums + j * blocks;
+                    int b = 0;
+                    for (; b + 8 <= blocks; b += 8)
+                    {
+                        byte* p = row + b * bytes;
+                        sbyte* x = xq + 32 * b;
+                        var s = Sums(T.Dot(Vector256.Load(x), p), T.Dot(Vector256.Load(x + 32), p + bytes),
+                            T.Dot(Vector256.Load(x + 64), p + 2 * bytes), T.Dot(Vector256.Load(x + 96), p + 3 * bytes),
+                            T.Dot(Vector256.Load(x + 128), p + 4 * bytes), T.Dot(Vector256.Load(x + 160), p + 5 * bytes),
+                            T.Dot(Vector256.Load(x + 192), p + 6 * bytes), T.Dot(Vector256.Load(x + 224), p + 7 * bytes));
+                        (s - Vector256.Load(offsets + b)).Store(rs + b);
+                    }
+                    for (; b < blocks; b++) rs[b] = Sum(T.Dot(Vector256.Load(xq + 32 * b), row + b * bytes)) - offsets[b];
+                }
+                Vector256<float> acc = default;
+                for (int b = 0; b < blocks; b++)
+                {
+                    var s = Vector256.Create(sums[b], sums[blocks + b], sums[2 * blocks + b], sums[3 * blocks + b],
+                        sums[4 * blocks + b], sums[5 * blocks + b], sums[6 * blocks + b], sums[7 * blocks + b]);
+                    byte* p = r0 + b * bytes;
                     var d = Quantization.HalfToSingle(Vector128.Create(*(ushort*)p, *(ushort*)(p + rowBytes), *(ushort*)(p + 2 * rowBytes),
                         *(ushort*)(p + 3 * rowBytes), *(ushort*)(p + 4 * rowBytes), *(ushort*)(p + 5 * rowBytes), *(ushort*)(p + 6 * rowBytes),
                         *(ushort*)(p + 7 * rowBytes)));
@@ -289,6 +316,7 @@ public static unsafe class Int8MatMul
         }
 
         /// <summary>Weight rows c..c+7 (missing rows zero) in the packed layout of <see cref="PanelBlockBytes"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Pack(int c, byte* panel)
         {
             for (int j = 0; j < 8; j++)
@@ -315,16 +343,26 @@ public static unsafe class Int8MatMul
             float* d0 = xd + (long)r * _blocks, d1 = d0 + _blocks, d2 = d1 + _blocks, d3 = d2 + _blocks;
             for (int b = 0; b < _blocks; b++, panel += PanelBlockBytes, x0 += 32, x1 += 32, x2 += 32, x3 += 32)
             {
+                // Two sums per row (even and odd groups) halve the chains of dependent dot products; integers, so exact.
                 var start = T.Biased ? Vector256.Load((int*)panel + 8) : default;
-                Vector256<int> s0 = start, s1 = start, s2 = start, s3 = start;
-                for (int g = 0; g < 8; g++)
+                Vector256<int> s0 = start, s1 = start, s2 = start, s3 = start, t0 = default, t1 = default, t2 = default, t3 = default;
+                for (int g = 0; g < 8; g += 2)
                 {
                     var q = Vector256.Load((sbyte*)panel + 64 + 32 * g);
+                    var u = Vector256.Load((sbyte*)panel + 96 + 32 * g);
                     s0 = T.Add(s0, ((int*)x0)[g], q);
                     s1 = T.Add(s1, ((int*)x1)[g], q);
                     s2 = T.Add(s2, ((int*)x2)[g], q);
                     s3 = T.Add(s3, ((int*)x3)[g], q);
+                    t0 = T.Add(t0, ((int*)x0)[g + 1], u);
+                    t1 = T.Add(t1, ((int*)x1)[g + 1], u);
+                    t2 = T.Add(t2, ((int*)x2)[g + 1], u);
+                    t3 = T.Add(t3, ((int*)x3)[g + 1], u);
                 }
+                s0 += t0;
+                s1 += t1;
+                s2 += t2;
+                s3 += t3;
                 var scales = Vector256.Load((float*)panel);
                 a0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s0), scales * Vector256.Create(d0[b]), a0);
                 a1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s1), scales * Vector256.Create(d1[b]), a1);
@@ -353,6 +391,7 @@ public static unsafe class Int8MatMul
         }
 
         /// <summary>One output, vectorised per block.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void One(int r, int c)
         {
             float acc = 0;

@@ -138,7 +138,8 @@ public static class SentencePieceModelReader
         return spec;
     }
 
-    private static void Validate(SentencePieceModel model, string? path)
+    /// <summary>Throws unless the pieces, ids and flags are consistent (also for models built in code).</summary>
+    internal static void Validate(SentencePieceModel model, string? path)
     {
         var pieces = model.Pieces;
         if (pieces.Count == 0) throw new ModelFormatException(path, "the model has no pieces");

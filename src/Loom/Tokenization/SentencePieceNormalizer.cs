@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Loom.Tokenization;
@@ -28,60 +29,124 @@ internal sealed class SentencePieceNormalizer
     public (string Text, int[] SourceStart, int[] SourceEnd) Normalize(ReadOnlySpan<char> input)
     {
         // UTF-8 bytes, each with the input char range of the character it encodes (lone surrogates become U+FFFD).
-        var bytes = new List<byte>(input.Length * 2);
-        var byteSource = new List<(int Start, int End)>(input.Length * 2);
-        Span<byte> buffer = stackalloc byte[4];
-        for (int i = 0; i < input.Length;)
+        int capacity = input.Length * 3;
+        var text = ArrayPool<byte>.Shared.Rent(capacity);
+        var textStart = ArrayPool<int>.Shared.Rent(capacity);
+        var textEnd = ArrayPool<int>.Shared.Rent(capacity);
+        var output = new Output(capacity + 3);
+        try
         {
-            Rune.DecodeFromUtf16(input[i..], out var rune, out int used);
-            int n = rune.EncodeToUtf8(buffer);
-            for (int b = 0; b < n; b++) { bytes.Add(buffer[b]); byteSource.Add((i, i + used)); }
-            i += used;
+            int length = 0;
+            for (int i = 0; i < input.Length;)
+            {
+                int used = 1;
+                if (input[i] < 0x80) text[length++] = (byte)input[i];
+                else
+                {
+                    Rune.DecodeFromUtf16(input[i..], out var rune, out used);
+                    int n = rune.EncodeToUtf8(text.AsSpan(length));
+                    for (int b = 0; b < n; b++) (textStart[length + b], textEnd[length + b]) = (i, i + used);
+                    length += n;
+                    i += used;
+                    continue;
+                }
+                (textStart[length - 1], textEnd[length - 1]) = (i, i + 1);
+                i += used;
+            }
+            Normalize(text.AsSpan(0, length), textStart, textEnd, ref output);
+            return output.ToChars();
         }
-        var text = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes);
-        var output = new List<byte>(text.Length + 3);
-        var outputSource = new List<(int Start, int End)>(text.Length + 3);
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(text);
+            ArrayPool<int>.Shared.Return(textStart);
+            ArrayPool<int>.Shared.Return(textEnd);
+        }
+    }
+
+    private void Normalize(ReadOnlySpan<byte> text, int[] textStart, int[] textEnd, ref Output output)
+    {
         int position = 0;
         if (_spec.RemoveExtraWhitespaces)
             while (position < text.Length && Prefix(text[position..], out var piece) is int length && piece.SequenceEqual(Space)) position += length;
-        if (position < text.Length)
+        if (position == text.Length) return;
+        int first = textStart[position];
+        if (_spec.AddDummyPrefix) output.Append(_spec.EscapeWhitespaces ? Meta : Space, first, first);
+        bool previousSpace = _spec.RemoveExtraWhitespaces;
+        while (position < text.Length)
         {
-            var (first, _) = byteSource[position];
-            if (_spec.AddDummyPrefix) Append(_spec.EscapeWhitespaces ? Meta : Space, (first, first));
-            bool previousSpace = _spec.RemoveExtraWhitespaces;
-            while (position < text.Length)
+            int length = Prefix(text[position..], out var piece);
+            if (previousSpace) while (piece.Length > 0 && piece[0] == ' ') piece = piece[1..];
+            if (piece.Length > 0)
             {
-                int length = Prefix(text[position..], out var piece);
-                if (previousSpace) while (piece.Length > 0 && piece[0] == ' ') piece = piece[1..];
-                if (piece.Length > 0)
+                int from = textStart[position], to = textEnd[position + length - 1];
+                foreach (byte b in piece)
                 {
-                    var source = (byteSource[position].Start, byteSource[position + length - 1].End);
-                    foreach (byte b in piece)
-                    {
-                        if (b == ' ' && _spec.EscapeWhitespaces) Append(Meta, source);
-                        else { output.Add(b); outputSource.Add(source); }
-                    }
-                    previousSpace = piece[^1] == ' ';
+                    if (b == ' ' && _spec.EscapeWhitespaces) output.Append(Meta, from, to);
+                    else output.Append(b, from, to);
                 }
-                position += length;
-                if (!_spec.RemoveExtraWhitespaces) previousSpace = false;
+                previousSpace = piece[^1] == ' ';
             }
-            if (_spec.RemoveExtraWhitespaces)
-            {
-                var space = _spec.EscapeWhitespaces ? Meta : Space;
-                while (output.Count >= space.Length && System.Runtime.InteropServices.CollectionsMarshal.AsSpan(output)[^space.Length..].SequenceEqual(space))
-                {
-                    output.RemoveRange(output.Count - space.Length, space.Length);
-                    outputSource.RemoveRange(outputSource.Count - space.Length, space.Length);
-                }
-            }
+            position += length;
+            if (!_spec.RemoveExtraWhitespaces) previousSpace = false;
         }
-        return ToChars(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(output), outputSource);
+        if (_spec.RemoveExtraWhitespaces) output.TrimEnd(_spec.EscapeWhitespaces ? Meta : Space);
+    }
 
-        void Append(byte[] piece, (int, int) source)
+    /// <summary>Normalised UTF-8 bytes, each with the input char range it came from.</summary>
+    private struct Output(int capacity)
+    {
+        private byte[] _bytes = new byte[capacity];
+        private int[] _start = new int[capacity], _end = new int[capacity];
+        private int _count;
+
+        public void Append(byte b, int from, int to)
         {
-            output.AddRange(piece);
-            for (int k = 0; k < piece.Length; k++) outputSource.Add(source);
+            if (_count == _bytes.Length)
+            {
+                Array.Resize(ref _bytes, _count * 2 + 8);
+                Array.Resize(ref _start, _bytes.Length);
+                Array.Resize(ref _end, _bytes.Length);
+            }
+            (_bytes[_count], _start[_count], _end[_count]) = (b, from, to);
+            _count++;
+        }
+
+        public void Append(ReadOnlySpan<byte> bytes, int from, int to)
+        {
+            foreach (byte b in bytes) Append(b, from, to);
+        }
+
+        public void TrimEnd(ReadOnlySpan<byte> suffix)
+        {
+            while (_count >= suffix.Length && _bytes.AsSpan(_count - suffix.Length, suffix.Length).SequenceEqual(suffix)) _count -= suffix.Length;
+        }
+
+        /// <summary>Decodes to chars, carrying each character's source range to its chars.</summary>
+        public readonly (string, int[], int[]) ToChars()
+        {
+            var chars = new char[_count];
+            var starts = new int[_count];
+            var ends = new int[_count];
+            int n = 0;
+            for (int i = 0; i < _count;)
+            {
+                int used = 1;
+                if (_bytes[i] < 0x80) chars[n] = (char)_bytes[i];
+                else
+                {
+                    Rune.DecodeFromUtf8(_bytes.AsSpan(i, _count - i), out var rune, out used);
+                    int written = rune.EncodeToUtf16(chars.AsSpan(n));
+                    for (int c = 0; c < written; c++) (starts[n + c], ends[n + c]) = (_start[i], _end[i + used - 1]);
+                    n += written;
+                    i += used;
+                    continue;
+                }
+                (starts[n], ends[n]) = (_start[i], _end[i]);
+                n++;
+                i += used;
+            }
+            return (new string(chars, 0, n), starts[..n], ends[..n]);
         }
     }
 
@@ -95,23 +160,5 @@ internal sealed class SentencePieceNormalizer
         if (Rune.DecodeFromUtf8(text, out _, out int length) != System.Buffers.OperationStatus.Done) { piece = Replacement; return 1; }
         piece = text[..length];
         return length;
-    }
-
-    /// <summary>Decodes normalised UTF-8 to chars, carrying each character's source range to its chars.</summary>
-    private static (string, int[], int[]) ToChars(ReadOnlySpan<byte> utf8, List<(int Start, int End)> source)
-    {
-        var text = new StringBuilder(utf8.Length);
-        var starts = new List<int>(utf8.Length);
-        var ends = new List<int>(utf8.Length);
-        Span<char> chars = stackalloc char[2];
-        for (int i = 0; i < utf8.Length;)
-        {
-            Rune.DecodeFromUtf8(utf8[i..], out var rune, out int used);
-            int n = rune.EncodeToUtf16(chars);
-            int start = source[i].Start, end = source[i + used - 1].End;
-            for (int c = 0; c < n; c++) { text.Append(chars[c]); starts.Add(start); ends.Add(end); }
-            i += used;
-        }
-        return (text.ToString(), starts.ToArray(), ends.ToArray());
     }
 }

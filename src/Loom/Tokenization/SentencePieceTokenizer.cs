@@ -27,19 +27,27 @@ public sealed class SentencePieceTokenizer : Tokenizer
     private readonly SentencePieceModel _model;
     private readonly SentencePieceOptions _options;
     private readonly string[] _pieces;
+    private readonly float[] _scores;
+    private readonly SentencePieceType[] _types;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup; // normal, user-defined, unused
     private readonly PieceTrie _trie; // the same pieces, for Viterbi
     private readonly string[] _userDefined; // longest first
+    private readonly HashSet<char> _userDefinedFirstChars;
     private readonly int[] _byteIds = new int[256];
     private readonly int[] _byteValue; // id → byte of a byte piece, else −1
     private readonly float _unknownScore, _maxScore;
+    private readonly bool _hasUnused; // BPE then remembers what each merge joined, to split unused pieces back
     private readonly SentencePieceNormalizer _normalizer;
 
+    /// <exception cref="ModelFormatException">the model's pieces, ids or flags are inconsistent</exception>
     public SentencePieceTokenizer(SentencePieceModel model, SentencePieceOptions? options = null)
     {
+        SentencePieceModelReader.Validate(model, null);
         _model = model;
         _options = options ?? new SentencePieceOptions();
         _pieces = [.. model.Pieces.Select(p => p.Piece)];
+        _scores = [.. model.Pieces.Select(p => p.Score)];
+        _types = [.. model.Pieces.Select(p => p.Type)];
         var matchable = new Dictionary<string, int>(StringComparer.Ordinal);
         float min = float.MaxValue, max = FloatMin; // as sentencepiece: max starts at FLT_MIN, so it is never below 0
         _byteValue = new int[_pieces.Length];
@@ -58,8 +66,10 @@ public sealed class SentencePieceTokenizer : Tokenizer
             }
         }
         _lookup = matchable.GetAlternateLookup<ReadOnlySpan<char>>();
+        _hasUnused = _types.Contains(SentencePieceType.Unused);
         _trie = new PieceTrie(matchable.Select(e => (e.Key, e.Value)));
         _userDefined = [.. model.Pieces.Where(p => p.Type == SentencePieceType.UserDefined).Select(p => p.Piece).OrderByDescending(p => p.Length)];
+        _userDefinedFirstChars = [.. _userDefined.Select(p => p[0])];
         _unknownScore = (min == float.MaxValue ? 0 : min) - UnknownPenalty;
         _maxScore = max;
         _normalizer = new SentencePieceNormalizer(model.Normalizer, _userDefined);
@@ -129,13 +139,13 @@ public sealed class SentencePieceTokenizer : Tokenizer
             {
                 int piece = _trie.PieceAt(node);
                 if (piece < 0) continue;
-                var type = _model.Pieces[piece].Type;
+                var type = _types[piece];
                 if (type == SentencePieceType.Unused) continue;
                 // sentencepiece's score here is a double (the user-defined branch makes the ?: double), so the sum is
                 // compared in double and only stored as float: ties break the same way only if rounded the same way.
                 double candidate = type == SentencePieceType.UserDefined
                     ? Encoding.UTF8.GetByteCount(text.AsSpan(start, end - start)) * _maxScore - 0.1 + here // always chosen
-                    : (double)_model.Pieces[piece].Score + here;
+                    : (double)_scores[piece] + here;
                 if (from[end] < 0 || candidate > score[end]) Set(end, (float)candidate, piece);
                 if (end - start == charLength) single = true;
             }
@@ -161,21 +171,22 @@ public sealed class SentencePieceTokenizer : Tokenizer
     /// </summary>
     private List<(int Start, int End, int Id)> Bpe(string text)
     {
-        var starts = new List<int>();
-        var lengths = new List<int>();
-        var frozen = new List<bool>();
-        for (int i = 0; i < text.Length;)
+        var starts = new int[text.Length];
+        var lengths = new int[text.Length];
+        var frozen = new bool[text.Length];
+        int n = 0;
+        for (int i = 0; i < text.Length; n++)
         {
             int length = 0;
-            foreach (var piece in _userDefined)
-                if (text.AsSpan(i).StartsWith(piece, StringComparison.Ordinal)) { length = piece.Length; break; }
-            frozen.Add(length > 0);
+            if (_userDefinedFirstChars.Contains(text[i]))
+                foreach (var piece in _userDefined)
+                    if (text.AsSpan(i).StartsWith(piece, StringComparison.Ordinal)) { length = piece.Length; break; }
+            frozen[n] = length > 0;
             if (length == 0) length = char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? 2 : 1;
-            starts.Add(i);
-            lengths.Add(length);
+            starts[n] = i;
+            lengths[n] = length;
             i += length;
         }
-        int n = starts.Count;
         var next = new int[n];
         var previous = new int[n];
         for (int i = 0; i < n; i++) { next[i] = i + 1 < n ? i + 1 : -1; previous[i] = i - 1; }
@@ -186,14 +197,14 @@ public sealed class SentencePieceTokenizer : Tokenizer
         {
             if (left < 0 || next[left] < 0 || frozen[left] || frozen[next[left]]) return;
             int length = lengths[left] + lengths[next[left]];
-            if (_lookup.TryGetValue(text.AsSpan(starts[left], length), out int id)) queue.Enqueue((left, length), (_model.Pieces[id].Score, left));
+            if (_lookup.TryGetValue(text.AsSpan(starts[left], length), out int id)) queue.Enqueue((left, length), (_scores[id], left));
         }
         for (int i = 0; i + 1 < n; i++) TryQueue(i);
         while (queue.TryDequeue(out var pair, out _))
         {
             int left = pair.Left, right = next[left];
             if (lengths[left] == 0 || right < 0 || lengths[left] + lengths[right] != pair.Length) continue; // stale
-            madeOf[(starts[left], pair.Length)] = (lengths[left], lengths[right]);
+            if (_hasUnused) madeOf[(starts[left], pair.Length)] = (lengths[left], lengths[right]);
             lengths[left] = pair.Length;
             lengths[right] = 0;
             next[left] = next[right];
@@ -208,7 +219,7 @@ public sealed class SentencePieceTokenizer : Tokenizer
         void Resegment(int start, int length)
         {
             bool known = _lookup.TryGetValue(text.AsSpan(start, length), out int id);
-            if (known && _model.Pieces[id].Type == SentencePieceType.Unused && madeOf.TryGetValue((start, length), out var parts))
+            if (known && _types[id] == SentencePieceType.Unused && madeOf.TryGetValue((start, length), out var parts))
             {
                 Resegment(start, parts.LeftLength);
                 Resegment(start + parts.LeftLength, parts.RightLength);

@@ -4,7 +4,7 @@ namespace Loom.Tokenization;
 
 /// <summary>
 /// The lattices of Unigram training: for each distinct word, every occurrence of a vocabulary piece in it (an edge from
-/// one character position to another). Found once by lookup; afterwards EM and Viterbi only walk the edges, and pruning
+/// one character position to another). Found once through a trie; afterwards EM and Viterbi only walk the edges, and pruning
 /// the vocabulary only drops and renumbers them. A character no piece covers gets an unknown edge (piece −1).
 /// </summary>
 internal sealed class UnigramLattices
@@ -15,17 +15,16 @@ internal sealed class UnigramLattices
     private readonly long[] _counts;
     private readonly Edge[][] _edges;
     private readonly int _threads;
+    private const int Chunks = 8;
 
-    public UnigramLattices(string[] words, long[] counts, IReadOnlyList<string> pieces, int maxPieceLength, int threads, CancellationToken cancellationToken)
+    public UnigramLattices(string[] words, long[] counts, IReadOnlyList<string> pieces, int threads, CancellationToken cancellationToken)
     {
         _words = words;
         _counts = counts;
         _threads = threads;
         _edges = new Edge[words.Length][];
-        var ids = new Dictionary<string, int>(pieces.Count, StringComparer.Ordinal);
-        for (int i = 0; i < pieces.Count; i++) ids[pieces[i]] = i;
-        var lookup = ids.GetAlternateLookup<ReadOnlySpan<char>>();
-        ForEachWord(cancellationToken, w =>
+        var trie = new PieceTrie(pieces);
+        ForEachWord(cancellationToken, () => new List<(int End, int Id)>(), (w, found) =>
         {
             var word = _words[w].AsSpan();
             var edges = new List<Edge>();
@@ -34,10 +33,10 @@ internal sealed class UnigramLattices
                 if (char.IsLowSurrogate(word[start]) && start > 0 && char.IsHighSurrogate(word[start - 1])) continue;
                 int charEnd = start + CharLength(word, start);
                 bool single = false;
-                for (int end = start + 1; end <= Math.Min(word.Length, start + maxPieceLength); end++)
+                trie.Prefixes(word, start, found);
+                foreach (var (end, id) in found)
                 {
                     if (end < word.Length && char.IsLowSurrogate(word[end]) && char.IsHighSurrogate(word[end - 1])) continue;
-                    if (!lookup.TryGetValue(word[start..end], out int id)) continue;
                     single |= end == charEnd;
                     edges.Add(new Edge(start, end, id));
                 }
@@ -55,37 +54,34 @@ internal sealed class UnigramLattices
     /// <returns>The corpus log-likelihood, Σ count × log P(word).</returns>
     public double Expect(double[] scores, double unknownScore, double[] expected, CancellationToken cancellationToken)
     {
-        var partials = new ConcurrentBag<(double[] Expected, double LogLikelihood)>();
-        Parallel.ForEach(Partitioner.Create(0, _words.Length, 1024), Options(cancellationToken),
-            () => (new double[expected.Length], 0.0),
-            (range, _, local) =>
-            {
-                double[] a = [], b = [];
-                for (int w = range.Item1; w < range.Item2; w++)
-                {
-                    var edges = _edges[w];
-                    int n = _words[w].Length;
-                    Reset(ref a, n + 1);
-                    Reset(ref b, n + 1);
-                    a[0] = 0;
-                    foreach (var e in edges) a[e.End] = LogAdd(a[e.End], a[e.Start] + Score(e));
-                    b[n] = 0;
-                    for (int k = edges.Length - 1; k >= 0; k--) b[edges[k].Start] = LogAdd(b[edges[k].Start], Score(edges[k]) + b[edges[k].End]);
-                    double z = a[n];
-                    local.Item2 += _counts[w] * z;
-                    foreach (var e in edges)
-                        if (e.Piece >= 0) local.Item1[e.Piece] += _counts[w] * Math.Exp(a[e.Start] + scores[e.Piece] + b[e.End] - z);
-                }
-                return local;
-            },
-            partials.Add);
-        double logLikelihood = 0;
-        foreach (var (partial, ll) in partials)
+        // A fixed split into chunks, summed in order: the same corpus gives the same sums, hence the same vocabulary, however
+        // the threads ran.
+        int size = (_words.Length + Chunks - 1) / Chunks;
+        var partials = new double[Chunks][];
+        var logLikelihoods = new double[Chunks];
+        Parallel.For(0, Chunks, Options(cancellationToken), chunk =>
         {
-            logLikelihood += ll;
+            var local = partials[chunk] = new double[expected.Length];
+            double[] a = [], b = [];
+            for (int w = chunk * size; w < Math.Min(_words.Length, (chunk + 1) * size); w++)
+            {
+                var edges = _edges[w];
+                int n = _words[w].Length;
+                Reset(ref a, n + 1);
+                Reset(ref b, n + 1);
+                a[0] = 0;
+                foreach (var e in edges) a[e.End] = LogAdd(a[e.End], a[e.Start] + Score(e));
+                b[n] = 0;
+                for (int k = edges.Length - 1; k >= 0; k--) b[edges[k].Start] = LogAdd(b[edges[k].Start], Score(edges[k]) + b[edges[k].End]);
+                double z = a[n];
+                logLikelihoods[chunk] += _counts[w] * z;
+                foreach (var e in edges)
+                    if (e.Piece >= 0) local[e.Piece] += _counts[w] * Math.Exp(a[e.Start] + scores[e.Piece] + b[e.End] - z);
+            }
+        });
+        foreach (var partial in partials)
             for (int i = 0; i < expected.Length; i++) expected[i] += partial[i];
-        }
-        return logLikelihood;
+        return logLikelihoods.Sum();
 
         double Score(Edge e) => e.Piece >= 0 ? scores[e.Piece] : unknownScore;
     }
@@ -131,7 +127,7 @@ internal sealed class UnigramLattices
 
     /// <summary>Renumbers pieces after the vocabulary shrank: <paramref name="newIds"/>[old] is the new id, or −1 if dropped.</summary>
     public void Renumber(int[] newIds, CancellationToken cancellationToken) =>
-        ForEachWord(cancellationToken, w =>
+        ForEachWord(cancellationToken, () => 0, (w, _) =>
         {
             var edges = _edges[w];
             int kept = 0;
@@ -141,10 +137,12 @@ internal sealed class UnigramLattices
             if (kept < edges.Length) _edges[w] = edges[..kept];
         });
 
-    private void ForEachWord(CancellationToken cancellationToken, Action<int> body) =>
+    /// <summary>Runs <paramref name="body"/>(word, scratch) over the words in parallel, one scratch object per range of words.</summary>
+    private void ForEachWord<T>(CancellationToken cancellationToken, Func<T> scratch, Action<int, T> body) =>
         Parallel.ForEach(Partitioner.Create(0, _words.Length, 1024), Options(cancellationToken), range =>
         {
-            for (int w = range.Item1; w < range.Item2; w++) body(w);
+            var local = scratch();
+            for (int w = range.Item1; w < range.Item2; w++) body(w, local);
         });
 
     private ParallelOptions Options(CancellationToken cancellationToken) =>

@@ -75,8 +75,7 @@ public static class UnigramTrainer
         // The seed: every covered character (scored by its count) and the frequent substrings (by count × length).
         var covered = characters.Select(c => c.Character).ToHashSet(StringComparer.Ordinal);
         var seeds = UnigramSeeds.Find(words, counts, options.MaxPieceLength, options.MinFrequency, options.SeedSize,
-            c => char.IsSurrogate(c) || covered.Contains(c.ToString()), options.Threads, cancellationToken)
-            .Where(s => !meta.Contains(s.Piece) && s.Piece.EnumerateRunes().All(r => covered.Contains(r.ToString())));
+            piece => !meta.Contains(piece) && piece.EnumerateRunes().All(r => covered.Contains(r.ToString())), options.Threads, cancellationToken);
         var pieces = characters.Select(c => c.Character).Concat(seeds.Select(s => s.Piece)).ToList();
         var weights = characters.Select(c => (double)c.Count).Concat(seeds.Select(s => (double)s.Count * s.Piece.Length)).ToArray();
         double logTotal = Math.Log(weights.Sum());
@@ -84,7 +83,7 @@ public static class UnigramTrainer
         int characterCount = characters.Count; // characters are pieces 0..characterCount-1 and stay so
         FillUnused(scores, characterCount, scores.Select(double.IsFinite).ToArray());
 
-        var lattices = new UnigramLattices(words, counts, pieces, options.MaxPieceLength, options.Threads, cancellationToken);
+        var lattices = new UnigramLattices(words, counts, pieces, options.Threads, cancellationToken);
         double wordTotal = counts.Sum();
         int desired = (int)(target * 1.1);
         for (int round = 0; ; round++)
@@ -98,12 +97,12 @@ public static class UnigramTrainer
             }
             if (pieces.Count <= desired) break;
             (pieces, scores) = Prune(pieces, scores, characterCount, Math.Max(desired, (int)(options.ShrinkingFactor * pieces.Count)),
-                lattices, wordTotal, options.MaxPieceLength, cancellationToken);
+                lattices, wordTotal, options, cancellationToken);
         }
 
-        // The most probable pieces, characters always among them.
-        var final = Enumerable.Range(0, pieces.Count)
-            .OrderBy(i => i < characterCount ? 0 : 1).ThenByDescending(i => i < characterCount ? 0 : scores[i]).Take(target)
+        // The characters and the most probable other pieces, written most probable first.
+        var final = Enumerable.Range(0, characterCount)
+            .Concat(Enumerable.Range(characterCount, pieces.Count - characterCount).OrderByDescending(i => scores[i]).ThenBy(i => i).Take(target - characterCount))
             .OrderByDescending(i => scores[i]).ThenBy(i => pieces[i], StringComparer.Ordinal)
             .Select(i => (pieces[i], scores[i])).ToList();
         Write(path, meta, final);
@@ -202,16 +201,16 @@ public static class UnigramTrainer
     /// themselves, go first; characters always stay.
     /// </summary>
     private static (List<string>, double[]) Prune(List<string> pieces, double[] scores, int characterCount, int size,
-        UnigramLattices lattices, double wordTotal, int maxPieceLength, CancellationToken cancellationToken)
+        UnigramLattices lattices, double wordTotal, UnigramTrainerOptions options, CancellationToken cancellationToken)
     {
         double unknownScore = UnknownScore(scores);
         var frequency = lattices.ViterbiCounts(scores, unknownScore, cancellationToken);
         var ids = new Dictionary<string, int>(pieces.Count, StringComparer.Ordinal);
         for (int i = 0; i < pieces.Count; i++) ids[pieces[i]] = i;
         var alternatives = new int[pieces.Count][];
-        Parallel.For(characterCount, pieces.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
+        Parallel.For(characterCount, pieces.Count, new ParallelOptions { MaxDegreeOfParallelism = options.Threads, CancellationToken = cancellationToken }, i =>
         {
-            var (score, split) = BestSplit(pieces[i], i, ids, scores, unknownScore, maxPieceLength);
+            var (score, split) = BestSplit(pieces[i], i, ids, scores, unknownScore, options.MaxPieceLength);
             alternatives[i] = score > scores[i] ? [] : split; // empty: the piece is not its own best segmentation
         });
         double pieceTotal = frequency.Sum(f => (double)f);
@@ -338,9 +337,10 @@ public static class UnigramTrainer
             json.WriteNumber("unk_id", 0);
             json.WriteStartArray("vocab");
             foreach (var token in meta) WritePiece(token, 0);
-            // Scores in multiples of 2^-16: exact in binary and in decimal, so every reader parses the same doubles and
+            // Scores in multiples of 2^-12: their decimals have at most ~15 significant digits, which every JSON reader
+            // (HF's serde_json included, whose long-decimal parsing can be an ulp off) turns into the same double, so
             // segmentations that tie here tie in HF too.
-            foreach (var (piece, score) in pieces) WritePiece(piece, Math.Round(score * 65536) / 65536);
+            foreach (var (piece, score) in pieces) WritePiece(piece, Math.Round(score * 4096) / 4096);
             json.WriteEndArray();
             json.WriteBoolean("byte_fallback", false);
             json.WriteEndObject();

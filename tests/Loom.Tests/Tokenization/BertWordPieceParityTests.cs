@@ -8,7 +8,7 @@ namespace Loom.Tests.Tokenization;
 /// <summary>Loom's BERT WordPiece against Hugging Face tokenizers (Rust, via Tokenizers.DotNet) on the MiniLM vocabulary.</summary>
 public sealed class BertWordPieceParityTests(ITestOutputHelper output)
 {
-    private static readonly Lazy<(BertWordPieceTokenizer Loom, Tokenizers.DotNet.Tokenizer Hf)> Uncased = new(() =>
+    internal static readonly Lazy<(BertWordPieceTokenizer Loom, Tokenizers.DotNet.Tokenizer Hf)> Uncased = new(() =>
     {
         var vocab = DefaultModels.Resolve("minilm").VocabPath;
         return (BertWordPieceTokenizer.FromVocabFile(vocab), HuggingFaceReference.Load(HuggingFaceReference.BertTokenizerJson(vocab)));
@@ -26,7 +26,13 @@ public sealed class BertWordPieceParityTests(ITestOutputHelper output)
         "mixed...punct!!!?? (a) [b] {c} \"d\" 'e' --f-- @g #h %i &j *k", "ﾊﾝｶｸ ＡＢＣ １２３ ①②③ ㈱ ㎏",
         "עברית العربية فارسی हिन्दी ไทย", "\u0085next\u2028line\u2029para\u000bvt\u000cff", "don't won't it's I'm we've",
         "U.S.A. e.g. 3.14 1,000,000 10:30 50% $5", "ÀÁÂÃÄÅàáâãäå ĀāĂăĄą Ḁḁ ẞ", "\u1100\u1161\u11a8 가각",
+        // Whitespace runs, very long words.
+        "a" + new string(' ', 40) + "b", "a\t\t\t\n\n\n   \r\n\tb", "  leading and trailing  ", "\n\n\npage\n\n\n",
+        "word" + string.Concat(Enumerable.Repeat("abcdefghij", 500)), string.Concat(Enumerable.Repeat("👨‍👩‍👧", 30)),
     ];
+
+    /// <summary>Lone surrogates: C# strings can hold them; UTF-8 readers (HF through Tokenizers.DotNet) see U+FFFD instead.</summary>
+    public static readonly string[] LoneSurrogates = ["lone \ud800 high", "lone \udc00 low", "end\ud83d", "\ude00start", "x\ud800\ud800y"];
 
     [Fact]
     public void AllFortunesEncodeToTheSameIdsAsHuggingFace()

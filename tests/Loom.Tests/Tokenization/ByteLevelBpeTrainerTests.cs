@@ -20,7 +20,7 @@ public sealed class ByteLevelBpeTrainerTests(ITestOutputHelper output)
             var loom = TokenizerResolver.Resolve(path);
             var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
             var hf = HuggingFaceReference.Load(json);
-            var texts = Fortunes.Entries.Concat(BertWordPieceParityTests.HardCases).Append("a <pad> b<|endoftext|>").ToList();
+            var texts = Fortunes.Entries.Concat(ManPageSample.Texts).Concat(BertWordPieceParityTests.HardCases).Append("a <pad> b<|endoftext|>").ToList();
             var differing = texts.Where(t => !loom.EncodeToIds(t).SequenceEqual(hf.Ids(t))).ToList();
             output.WriteLine($"{differing.Count} of {texts.Count} differ");
             Assert.True(differing.Count == 0, $"first: {differing.FirstOrDefault()}");

@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text;
 using Loom.Tokenization;
 using Xunit.Abstractions;
@@ -42,22 +41,9 @@ public sealed class SentencePieceParityTests(SentencePieceParityTests.Models mod
         "\ufffd replacement, private \ue000, astral 𠀋𪚲", "arabic ﻻ ﷺ ﷽", "mixed ｆｏｏ foo ＦＯＯ Foo", "..., —–", "x" + new string(' ', 50) + "y",
     ];
 
-    private static readonly Lazy<IReadOnlyList<string>> ManPages = new(() =>
-    {
-        // The raw troff source of the first 150 section-1 and section-3 pages: real, punctuation-heavy text.
-        var texts = new List<string>();
-        foreach (var section in new[] { "/usr/share/man/man1", "/usr/share/man/man3" })
-            foreach (var file in System.IO.Directory.GetFiles(section, "*.gz").Order(StringComparer.Ordinal).Take(150))
-            {
-                using var reader = new StreamReader(new GZipStream(File.OpenRead(file), CompressionMode.Decompress), Encoding.UTF8);
-                texts.AddRange(reader.ReadToEnd().Split("\n.PP\n").Where(p => p.Length > 0).Take(20));
-            }
-        return texts;
-    });
-
     /// <summary>All fortunes for the two main models, every fourth for the variants (the suite's time budget).</summary>
     private static IReadOnlyList<string> Texts(bool allFortunes) =>
-        [.. Fortunes.Entries.Where((_, i) => allFortunes || i % 4 == 0), .. ManPages.Value, .. BertWordPieceParityTests.HardCases, .. UnicodeCases];
+        [.. Fortunes.Entries.Where((_, i) => allFortunes || i % 4 == 0), .. ManPageSample.Texts, .. BertWordPieceParityTests.HardCases, .. UnicodeCases];
 
     [Theory]
     [InlineData("unigram")]
@@ -150,6 +136,34 @@ public sealed class SentencePieceParityTests(SentencePieceParityTests.Models mod
             Console.SetOut(original);
             Directory.Delete(folder, true);
         }
+    }
+
+    [Fact]
+    public void OptionsAddBosAndEosAndOffsetsPointIntoTheInput()
+    {
+        var path = models.Paths["unigram"];
+        var plain = SentencePieceTokenizer.FromFile(path);
+        var wrapped = SentencePieceTokenizer.FromFile(path, new SentencePieceOptions { AddBeginningOfSentence = true, AddEndOfSentence = true });
+        var texts = UnicodeCases.Concat(BertWordPieceParityTests.HardCases).Concat(Fortunes.Entries.Take(300)).ToList();
+        foreach (var text in texts)
+        {
+            var ids = plain.EncodeToIds(text);
+            Assert.Equal([1, .. ids, 2], wrapped.EncodeToIds(text));
+            Assert.Equal(plain.Decode(ids), wrapped.Decode(wrapped.EncodeToIds(text))); // <s> and </s> decode to nothing
+            // Each token's span lies in the input (GetOffsetAndLength checks), and spans start in order.
+            int previous = 0;
+            foreach (var token in plain.EncodeToTokens(text, out _))
+            {
+                var (start, _) = token.Offset.GetOffsetAndLength(text.Length);
+                Assert.True(start >= previous, $"span {token.Offset} goes back in '{Escape(text)}'");
+                previous = start;
+            }
+        }
+        // A view of the tokens shows the input each covers: rewritten characters (ﬁ → fi, ① → 1) appear as written.
+        const string written = "ﬁne ① ｗｉｄｅ";
+        var view = TokenView.Of(plain, written);
+        Assert.Equal(SentencePieceReference.Encode(path, [written])[0].Ids, view.Select(v => v.Id));
+        Assert.Equal(written, string.Concat(view.Select(v => v.Text)));
     }
 
     private static string Pieces(SentencePieceTokenizer tokenizer, IEnumerable<int> ids) =>

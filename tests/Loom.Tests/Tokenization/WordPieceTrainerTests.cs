@@ -16,7 +16,7 @@ public sealed class WordPieceTrainerTests(ITestOutputHelper output)
             Assert.IsType<BertWordPieceTokenizer>(loom);
             Assert.InRange(((BertWordPieceTokenizer)loom).VocabularySize, 2500, 3000);
             var hf = HuggingFaceReference.Load(System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!);
-            var texts = Fortunes.Entries.Concat(BertWordPieceParityTests.HardCases).ToList();
+            var texts = Fortunes.Entries.Concat(ManPageSample.Texts).Concat(BertWordPieceParityTests.HardCases).ToList();
             var differing = texts.Where(t => !loom.EncodeToIds(t).SequenceEqual(hf.Ids(t))).ToList();
             output.WriteLine($"{differing.Count} of {texts.Count} differ");
             Assert.True(differing.Count == 0, $"first: {differing.FirstOrDefault()}");
