@@ -8,7 +8,8 @@ namespace Loom.Tensors;
 /// <summary>
 /// Register-blocked GEMM (the Goto/BLIS scheme, with x read in place as MLAS does): each thread takes a range of output
 /// columns and, for each slice of KC along k, gets its weight rows as panels of NR columns, k-major — f32 weights from
-/// <see cref="PackedWeights"/>, packed once per matrix and kept; other types decoded per call into the thread's scratch
+/// <see cref="PackedWeights"/>, packed once per matrix and kept when <see cref="WeightMatrix.PackForRepeatedProducts"/>
+/// allows it; otherwise (and for other types) decoded per call into the thread's scratch
 /// (this is where quantized blocks are dequantised — KC is a multiple of every block size). A micro-kernel then
 /// accumulates an MR × NR tile of y in registers (12 × 32 on AVX-512, 6 × 16 on AVX2, 4 × 4 scalar), broadcasting
 /// x straight from its rows, and adds the bias after the last slice.
@@ -33,7 +34,7 @@ internal static unsafe class Gemm
         int n = w.Rows, k = w.Cols;
         (int mr, int nr) = Tile(path);
         int nPanels = (n + nr - 1) / nr;
-        var packed = w.Type == GgmlType.F32 && (long)nPanels * nr * k <= Array.MaxLength ? w.Packed(nr) : null;
+        var packed = w.Type == GgmlType.F32 && w.PackForRepeatedProducts && (long)nPanels * nr * k <= Array.MaxLength ? w.Packed(nr) : null;
         // Two tasks per thread (slack for a thread that falls behind), more if a task would exceed MaxPanelsPerTask,
         // and a multiple of the thread count, so that no thread is left with a task more than the others.
         int tasks = 2 * threads;

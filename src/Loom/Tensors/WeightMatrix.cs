@@ -29,7 +29,17 @@ public sealed class WeightMatrix
     public int RowBytes { get; }
     public ReadOnlyMemory<byte> Data { get; }
 
+    /// <summary>
+    /// Keep an f32 copy of the weights in the GEMM's panel layout, built on the first multi-row product, so that repeated
+    /// products (every batch of an encoder) skip re-laying them out. Costs one more f32 copy of the matrix, so it is off
+    /// for weights read from a file (a memory-mapped model would double its memory); <see cref="FromFloats"/> turns it on.
+    /// </summary>
+    public bool PackForRepeatedProducts { get; init; }
+
     private PackedWeights? _packed;
+
+    /// <summary>Whether the packed copy exists (for tests of the memory rule above).</summary>
+    internal bool HasPackedCopy => _packed is not null;
 
     /// <summary>These weights as f32 GEMM panels <paramref name="nr"/> columns wide, built on first use and kept
     /// (a race builds them twice, harmlessly).</summary>
@@ -40,12 +50,12 @@ public sealed class WeightMatrix
         return packed;
     }
 
-    /// <summary>Wraps f32 values, row-major [rows × cols].</summary>
+    /// <summary>Wraps f32 values, row-major [rows × cols] (a copy on the heap already, so packed for repeated products).</summary>
     public static WeightMatrix FromFloats(float[] values, int rows, int cols)
     {
         if ((long)rows * cols != values.Length) throw new ArgumentException("values do not match rows × cols", nameof(values));
         var bytes = new byte[values.Length * sizeof(float)];
         Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
-        return new WeightMatrix(GgmlType.F32, rows, cols, bytes);
+        return new WeightMatrix(GgmlType.F32, rows, cols, bytes) { PackForRepeatedProducts = true };
     }
 }

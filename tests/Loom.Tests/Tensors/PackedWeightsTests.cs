@@ -122,4 +122,25 @@ public class PackedWeightsTests
         foreach (var y in results)
             for (int i = 0; i < m * n; i++) Assert.Equal(results[0][i], y[i], 1e-3f);
     }
+
+    [Fact]
+    public void WeightsFromAFileAreNotPackedAndGiveTheSameBits()
+    {
+        var rng = new Random(9);
+        int m = 13, n = 37, k = 520;
+        var values = MatMulTests.RandomValues(rng, n * k);
+        var packed = WeightMatrix.FromFloats(values, n, k);
+        var bytes = new byte[values.Length * sizeof(float)];
+        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
+        var fromFile = new WeightMatrix(GgmlType.F32, n, k, bytes); // as GGUF / safetensors readers make them
+        Assert.True(packed.PackForRepeatedProducts);
+        Assert.False(fromFile.PackForRepeatedProducts);
+        var x = MatMulTests.RandomValues(rng, m * k);
+        float[] a = new float[m * n], b = new float[m * n];
+        MatMul.Multiply(x, m, packed, a);
+        MatMul.Multiply(x, m, fromFile, b);
+        Assert.Equal(a, b);
+        Assert.True(packed.HasPackedCopy);
+        Assert.False(fromFile.HasPackedCopy);
+    }
 }
