@@ -87,28 +87,8 @@ public static class ByteLevelBpeTrainer
 
     private static void Write(string path, List<string> vocabulary, List<(string Left, string Right)> merges, IReadOnlyList<string> special)
     {
-        var temporary = path + ".tmp-" + Environment.ProcessId;
-        using (var stream = File.Create(temporary))
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        TokenizerJsonWriter.Write(path, special.Select((token, id) => (id, token)), json =>
         {
-            json.WriteStartObject();
-            json.WriteString("version", "1.0");
-            json.WriteNull("truncation");
-            json.WriteNull("padding");
-            json.WriteStartArray("added_tokens");
-            for (int i = 0; i < special.Count; i++)
-            {
-                json.WriteStartObject();
-                json.WriteNumber("id", i);
-                json.WriteString("content", special[i]);
-                json.WriteBoolean("single_word", false);
-                json.WriteBoolean("lstrip", false);
-                json.WriteBoolean("rstrip", false);
-                json.WriteBoolean("normalized", false);
-                json.WriteBoolean("special", true);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
             json.WriteNull("normalizer");
             void ByteLevelStage(string name)
             {
@@ -138,8 +118,6 @@ public static class ByteLevelBpeTrainer
             foreach (var (left, right) in merges) json.WriteStringValue($"{left} {right}");
             json.WriteEndArray();
             json.WriteEndObject();
-            json.WriteEndObject();
-        }
-        File.Move(temporary, path, overwrite: true);
+        });
     }
 }

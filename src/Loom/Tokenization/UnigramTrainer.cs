@@ -297,28 +297,8 @@ public static class UnigramTrainer
 
     private static void Write(string path, List<string> meta, List<(string Piece, double Score)> pieces)
     {
-        var temporary = path + ".tmp-" + Environment.ProcessId;
-        using (var stream = File.Create(temporary))
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        TokenizerJsonWriter.Write(path, meta.Select((token, id) => (id, token)), json =>
         {
-            json.WriteStartObject();
-            json.WriteString("version", "1.0");
-            json.WriteNull("truncation");
-            json.WriteNull("padding");
-            json.WriteStartArray("added_tokens");
-            for (int i = 0; i < meta.Count; i++)
-            {
-                json.WriteStartObject();
-                json.WriteNumber("id", i);
-                json.WriteString("content", meta[i]);
-                json.WriteBoolean("single_word", false);
-                json.WriteBoolean("lstrip", false);
-                json.WriteBoolean("rstrip", false);
-                json.WriteBoolean("normalized", false);
-                json.WriteBoolean("special", true);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
             json.WriteNull("normalizer");
             void Metaspace(string name)
             {
@@ -344,7 +324,6 @@ public static class UnigramTrainer
             json.WriteEndArray();
             json.WriteBoolean("byte_fallback", false);
             json.WriteEndObject();
-            json.WriteEndObject();
 
             void WritePiece(string piece, double score)
             {
@@ -353,7 +332,6 @@ public static class UnigramTrainer
                 json.WriteNumberValue(score);
                 json.WriteEndArray();
             }
-        }
-        File.Move(temporary, path, overwrite: true);
+        });
     }
 }

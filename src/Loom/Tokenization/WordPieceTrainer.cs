@@ -73,28 +73,8 @@ public static class WordPieceTrainer
 
     private static void Write(string path, List<string> vocabulary, BertTokenizerOptions bert, List<string> special)
     {
-        var temporary = path + ".tmp-" + Environment.ProcessId;
-        using (var stream = File.Create(temporary))
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        TokenizerJsonWriter.Write(path, special.Select(token => (vocabulary.IndexOf(token), token)), json =>
         {
-            json.WriteStartObject();
-            json.WriteString("version", "1.0");
-            json.WriteNull("truncation");
-            json.WriteNull("padding");
-            json.WriteStartArray("added_tokens");
-            foreach (var token in special)
-            {
-                json.WriteStartObject();
-                json.WriteNumber("id", vocabulary.IndexOf(token));
-                json.WriteString("content", token);
-                json.WriteBoolean("single_word", false);
-                json.WriteBoolean("lstrip", false);
-                json.WriteBoolean("rstrip", false);
-                json.WriteBoolean("normalized", false);
-                json.WriteBoolean("special", true);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
             json.WriteStartObject("normalizer");
             json.WriteString("type", "BertNormalizer");
             json.WriteBoolean("clean_text", bert.CleanText);
@@ -130,8 +110,6 @@ public static class WordPieceTrainer
             for (int i = 0; i < vocabulary.Count; i++) json.WriteNumber(vocabulary[i], i);
             json.WriteEndObject();
             json.WriteEndObject();
-            json.WriteEndObject();
-        }
-        File.Move(temporary, path, overwrite: true);
+        });
     }
 }
