@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Loom.Formats;
+using Loom.Tokenization.Pipeline;
 using Microsoft.ML.Tokenizers;
 
 namespace Loom.Tokenization;
@@ -12,6 +13,7 @@ namespace Loom.Tokenization;
 /// when the file sets ignore_merges, as Llama 3's does; Qwen2's NFC normalizer by <see cref="NfcNormalizer"/>); SentencePiece-style BPE (Llama 2 /
 /// Mistral: "▁" for spaces, byte fallback, fused unknowns, TemplateProcessing) as <see cref="SentencePieceBpeTokenizer"/>.
 /// Unigram (T5 / ALBERT / XLNet style, with a Precompiled normalizer) as <see cref="UnigramTokenizer"/>.
+/// WordPiece with other stages, and WordLevel, run stage by stage as declared (<see cref="PipelineTokenizer"/>).
 /// What it does not support yet (other normalizers and pre-tokenizers) it refuses by name rather than tokenizing differently.
 /// </summary>
 public static class TokenizerJsonLoader
@@ -29,13 +31,20 @@ public static class TokenizerJsonLoader
             throw new ModelFormatException(path, "no \"model\" object");
         return String(model, "type") switch
         {
-            "WordPiece" => WordPiece(path, root, model),
+            "WordPiece" when IsBertStyle(root) => WordPiece(path, root, model),
+            "WordPiece" or "WordLevel" => PipelineJson.Build(path, root, model, Vocabulary(path, model)),
             "BPE" when IsSentencePieceStyle(root, model) => SentencePieceBpe(path, root, model),
             "BPE" => ByteLevelBpe(path, root, model),
             "Unigram" => Unigram(path, root, model),
-            var type => throw new ModelFormatException(path, $"model type '{type ?? "(none)"}' is not supported yet (WordPiece and BPE are)"),
+            var type => throw new ModelFormatException(path, $"model type '{type ?? "(none)"}' is not supported yet (WordPiece, WordLevel, BPE and Unigram are)"),
         };
     }
+
+    /// <summary>BERT's own stages (or none): the dedicated <see cref="BertWordPieceTokenizer"/>; anything else goes stage by stage.</summary>
+    private static bool IsBertStyle(JsonElement root) =>
+        (Object(root, "normalizer") is not { } normalizer || String(normalizer, "type") == "BertNormalizer")
+        && (Object(root, "pre_tokenizer") is not { } pre || String(pre, "type") == "BertPreTokenizer")
+        && (Object(root, "post_processor") is not { } post || String(post, "type") is "TemplateProcessing" or "BertProcessing");
 
     private static BertWordPieceTokenizer WordPiece(string path, JsonElement root, JsonElement model)
     {
