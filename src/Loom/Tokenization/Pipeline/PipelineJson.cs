@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Loom.Formats;
@@ -51,10 +50,10 @@ internal static class PipelineJson
         "Lowercase" => RuneMapNormalizer.Lowercase,
         "StripAccents" => RuneMapNormalizer.StripAccents,
         "Strip" => new StripNormalizer(Bool(stage, "strip_left") ?? true, Bool(stage, "strip_right") ?? true),
-        "NFD" => new UnicodeFormNormalizer(NormalizationForm.FormD),
-        "NFKD" => new UnicodeFormNormalizer(NormalizationForm.FormKD),
-        "NFC" => new UnicodeFormNormalizer(NormalizationForm.FormC),
-        "NFKC" => new UnicodeFormNormalizer(NormalizationForm.FormKC),
+        "NFD" => new UnicodeFormNormalizer(compatibility: false, compose: false),
+        "NFKD" => new UnicodeFormNormalizer(compatibility: true, compose: false),
+        "NFC" => new UnicodeFormNormalizer(compatibility: false, compose: true),
+        "NFKC" => new UnicodeFormNormalizer(compatibility: true, compose: true),
         "Replace" => new ReplaceNormalizer(Pattern(path, stage, "Replace normalizer"),
             Str(stage, "content") ?? throw new ModelFormatException(path, "Replace normalizer has no \"content\" string")),
         "Prepend" => new PrependNormalizer(Str(stage, "prepend") ?? throw new ModelFormatException(path, "Prepend normalizer has no \"prepend\" string")),
