@@ -10,16 +10,9 @@ internal sealed class RegexSplitPreTokenizer(Regex pattern, SplitBehavior behavi
         var matches = new List<(int Start, int End)>();
         foreach (Match m in pattern.Matches(piece.Text))
             if (m.Length > 0) matches.Add((m.Index, m.Index + m.Length));
-        if (!invert) { SplitBehaviors.Split(piece, matches, behavior, output); return; }
-        // Inverted: the gaps between matches are the delimiters.
-        var gaps = new List<(int, int)>();
-        int at = 0;
-        foreach (var (start, end) in matches)
-        {
-            if (start > at) gaps.Add((at, start));
-            at = end;
-        }
-        if (at < piece.Length) gaps.Add((at, piece.Length));
-        SplitBehaviors.Split(piece, gaps, behavior, output);
+        // Inverted, the matches are kept and the text between them is the delimiter.
+        var parts = SplitBehaviors.Parts(matches, piece.Length);
+        if (invert) parts = parts.Select(p => (p.Start, p.End, !p.Match)).ToList();
+        SplitBehaviors.Split(piece, parts, behavior, output);
     }
 }

@@ -15,21 +15,32 @@ internal static class SplitBehaviors
         _ => null,
     };
 
-    /// <summary>Cuts <paramref name="piece"/> at the (ordered, non-overlapping, non-empty) delimiter spans.</summary>
-    public static void Split(NormalizedText piece, IReadOnlyList<(int Start, int End)> delimiters, SplitBehavior behavior, List<NormalizedText> output)
+    /// <summary>The piece cut into matches (ordered, non-overlapping, non-empty) and the gaps between them, in order.</summary>
+    public static List<(int Start, int End, bool Match)> Parts(IReadOnlyList<(int Start, int End)> matches, int length)
     {
-        // Pieces as (start, end, isDelimiter), covering the whole text.
-        var parts = new List<(int Start, int End, bool Delimiter)>();
+        var parts = new List<(int Start, int End, bool Match)>();
         int at = 0;
-        foreach (var (start, end) in delimiters)
+        foreach (var (start, end) in matches)
         {
             if (start > at) parts.Add((at, start, false));
-            if (behavior == SplitBehavior.Contiguous && parts.Count > 0 && parts[^1].Delimiter && parts[^1].End == start)
-                parts[^1] = (parts[^1].Start, end, true);
-            else parts.Add((start, end, true));
+            parts.Add((start, end, true));
             at = end;
         }
-        if (at < piece.Length) parts.Add((at, piece.Length, false));
+        if (at < length) parts.Add((at, length, false));
+        return parts;
+    }
+
+    /// <summary>Cuts <paramref name="piece"/> at the (ordered, non-overlapping, non-empty) delimiter spans.</summary>
+    public static void Split(NormalizedText piece, IReadOnlyList<(int Start, int End)> delimiters, SplitBehavior behavior, List<NormalizedText> output) =>
+        Split(piece, Parts(delimiters, piece.Length), behavior, output);
+
+    /// <summary>Cuts <paramref name="piece"/> into <paramref name="pieces"/> (covering it in order), treating the delimiters by <paramref name="behavior"/>.</summary>
+    public static void Split(NormalizedText piece, IReadOnlyList<(int Start, int End, bool Delimiter)> pieces, SplitBehavior behavior, List<NormalizedText> output)
+    {
+        var parts = new List<(int Start, int End, bool Delimiter)>();
+        foreach (var part in pieces)
+            if (behavior == SplitBehavior.Contiguous && part.Delimiter && parts.Count > 0 && parts[^1].Delimiter) parts[^1] = (parts[^1].Start, part.End, true);
+            else parts.Add(part);
         int pendingStart = -1; // MergedWithNext: where the delimiter waiting for the next piece starts
         for (int i = 0; i < parts.Count; i++)
         {

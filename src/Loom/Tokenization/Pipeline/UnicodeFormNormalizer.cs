@@ -16,6 +16,7 @@ internal sealed class UnicodeFormNormalizer(bool compatibility, bool compose) : 
         int first = 0;
         while (first < text.Length && text.Text[first] < '\u00A0') first++; // nothing below U+00A0 changes in any form
         if (first == text.Length) return text;
+        if (first > 0) first--; // the char before may be the starter a following mark composes with
         var output = new NormalizedText.Builder();
         output.Copy(text, 0, first);
         var codePoints = new List<int>();
