@@ -163,6 +163,7 @@ public sealed class PipelineParityTests(ITestOutputHelper output)
             () => Stage("Punctuation", ("behavior", behaviors[random.Next(behaviors.Length)])), () => Stage("Digits", ("individual_digits", random.Next(2) == 0)),
             () => Stage("Split", ("pattern", RegexPattern(random.Next(2) == 0 ? "[aeiou]+" : @"\s")), ("behavior", behaviors[random.Next(behaviors.Length)]), ("invert", random.Next(2) == 0)),
             () => Stage("Split", ("pattern", StringPattern("th")), ("behavior", behaviors[random.Next(behaviors.Length)]), ("invert", false)),
+            () => Metaspace(new[] { "always", "first", "never" }[random.Next(3)], random.Next(2) == 0),
         ];
         int total = 0, failed = 0;
         for (int combination = 0; combination < Combinations; combination++)
@@ -211,12 +212,15 @@ public sealed class PipelineParityTests(ITestOutputHelper output)
     [InlineData("normalizer", "{\"type\": \"Sequence\"}", "Sequence normalizer")]
     [InlineData("pre_tokenizer", "{\"type\": \"Punctuation\", \"behavior\": \"Sideways\"}", "Punctuation pre-tokenizer behavior")]
     [InlineData("pre_tokenizer", "{\"type\": \"Split\", \"pattern\": {\"String\": \"x\"}}", "Split pre-tokenizer has no \"behavior\"")]
-    [InlineData("pre_tokenizer", "{\"type\": \"Metaspace\"}", "pre-tokenizer 'Metaspace'")]
+    [InlineData("pre_tokenizer", "{\"type\": \"UnicodeScripts\"}", "pre-tokenizer 'UnicodeScripts'")]
+    [InlineData("pre_tokenizer", "{\"type\": \"Metaspace\", \"prepend_scheme\": \"sometimes\"}", "prepend_scheme 'sometimes'")]
+    [InlineData("pre_tokenizer", "{\"type\": \"Metaspace\", \"replacement\": \"ab\"}", "Metaspace pre-tokenizer replacement")]
+    [InlineData("normalizer", "{\"type\": \"Precompiled\", \"precompiled_charsmap\": \"%%%\"}", "precompiled_charsmap is not base64")]
     [InlineData("post_processor", "{\"type\": \"BertProcessing\", \"sep\": [\"[SEP]\"], \"cls\": [\"[CLS]\", 101]}", "BertProcessing \"sep\"")]
     [InlineData("post_processor", "{\"type\": \"RobertaProcessing\", \"sep\": [\"[SEP]\", 99999999], \"cls\": [\"[CLS]\", 101]}", "out of range")]
     [InlineData("post_processor", "{\"type\": \"TemplateProcessing\", \"single\": [{\"SpecialToken\": {\"id\": \"<nope>\", \"type_id\": 0}}, {\"Sequence\": {\"id\": \"A\", \"type_id\": 0}}]}", "'<nope>' has no id")]
     [InlineData("post_processor", "{\"type\": \"ByteLevel\"}", "post-processor 'ByteLevel'")]
-    [InlineData("decoder", "{\"type\": \"Metaspace\"}", "decoder 'Metaspace'")]
+    [InlineData("decoder", "{\"type\": \"CTC\"}", "decoder 'CTC'")]
     public void StagesWithBadParametersAreRefusedByName(string slot, string stage, string problem)
     {
         var json = File("WordLevel", null, Stage("Whitespace"), null);
@@ -236,5 +240,55 @@ public sealed class PipelineParityTests(ITestOutputHelper output)
         System.IO.File.WriteAllText(path, json.ToJsonString());
         try { Assert.Contains("unk_token '<missing>'", Assert.Throws<ModelFormatException>(() => TokenizerResolver.Resolve(path)).Message); }
         finally { System.IO.File.Delete(path); }
+    }
+
+    /// <summary>A Unigram file over pieces learnt on fortunes (as <see cref="UnigramParityTests"/>) with the given stages.</summary>
+    internal static JsonObject UnigramFile(JsonNode? normalizer, JsonNode pre, string prependScheme)
+    {
+        var pieces = SentencePieceBpeParityTests.Learnt.Value.Pieces;
+        var vocab = new JsonArray(new JsonArray("<unk>", 0.0), new JsonArray("<s>", 0.0), new JsonArray("</s>", 0.0));
+        for (int i = 0; i < pieces.Count; i++) vocab.Add(new JsonArray(pieces[i], Math.Round(-Math.Log(i + 2) * 1024) / 1024));
+        var added = new JsonArray();
+        foreach (var (id, t) in new[] { (0, "<unk>"), (1, "<s>"), (2, "</s>") })
+            added.Add(new JsonObject { ["id"] = id, ["content"] = t, ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false, ["normalized"] = false, ["special"] = true });
+        JsonNode Special(string t) => new JsonObject { ["SpecialToken"] = new JsonObject { ["id"] = t, ["type_id"] = 0 } };
+        return new JsonObject
+        {
+            ["version"] = "1.0", ["added_tokens"] = added, ["normalizer"] = normalizer, ["pre_tokenizer"] = pre,
+            ["post_processor"] = Stage("TemplateProcessing",
+                ("single", new JsonArray(Special("<s>"), new JsonObject { ["Sequence"] = new JsonObject { ["id"] = "A", ["type_id"] = 0 } }, Special("</s>"))),
+                ("pair", new JsonArray()),
+                ("special_tokens", new JsonObject
+                {
+                    ["<s>"] = new JsonObject { ["id"] = "<s>", ["ids"] = new JsonArray(1), ["tokens"] = new JsonArray("<s>") },
+                    ["</s>"] = new JsonObject { ["id"] = "</s>", ["ids"] = new JsonArray(2), ["tokens"] = new JsonArray("</s>") },
+                })),
+            ["decoder"] = Stage("Metaspace", ("replacement", "\u2581"), ("prepend_scheme", prependScheme), ("split", true)),
+            ["model"] = new JsonObject { ["type"] = "Unigram", ["unk_id"] = 0, ["byte_fallback"] = false, ["vocab"] = vocab },
+        };
+    }
+
+    internal static JsonNode AlbertNormalizer(params JsonNode[] more) => Stage("Sequence", ("normalizers", new JsonArray(
+        [Stage("Replace", ("pattern", StringPattern("``")), ("content", "\"")), Stage("Replace", ("pattern", StringPattern("''")), ("content", "\"")),
+         Stage("NFKD"), Stage("StripAccents"), Stage("Lowercase"), .. more])));
+
+    private static JsonNode Metaspace(string scheme, bool split) => Stage("Metaspace", ("replacement", "\u2581"), ("prepend_scheme", scheme), ("split", split));
+
+    [Theory]
+    [InlineData("albert")]
+    [InlineData("first-nosplit")]
+    [InlineData("never")]
+    public void UnigramWithOtherStagesEncodesAsHuggingFace(string variant)
+    {
+        var json = variant switch
+        {
+            "albert" => UnigramFile(AlbertNormalizer(), Stage("Sequence", ("pretokenizers", new JsonArray(Stage("WhitespaceSplit"), Metaspace("always", true)))), "always"),
+            "first-nosplit" => UnigramFile(Stage("NFC"), Stage("Sequence", ("pretokenizers", new JsonArray(Stage("Punctuation"), Metaspace("first", false)))), "first"),
+            _ => UnigramFile(null, Metaspace("never", true), "never"),
+        };
+        var texts = Texts(3000);
+        int differing = Compare(json, texts, assertDecode: true);
+        output.WriteLine($"Unigram {variant}: {differing} of {texts.Length} differ");
+        Assert.Equal(0, differing);
     }
 }

@@ -105,7 +105,7 @@ public sealed class PrecompiledParityTests(SentencePieceParityTests.Models model
     [Theory]
     [InlineData("{\"type\": \"Precompiled\", \"precompiled_charsmap\": \"not base64!\"}", "not base64")]
     [InlineData("{\"type\": \"Precompiled\", \"precompiled_charsmap\": \"AAAA\"}", "has no trie")]
-    [InlineData("{\"type\": \"Sequence\", \"normalizers\": [{\"type\": \"Lowercase\"}]}", "not supported yet")]
+    [InlineData("{\"type\": \"Sequence\", \"normalizers\": [{\"type\": \"Nmt\"}]}", "normalizer 'Nmt'")]
     public void BadPrecompiledNormalizersAreRefusedByName(string normalizer, string problem)
     {
         var json = new JsonObject

@@ -10,7 +10,8 @@ namespace Loom.Tokenization.Pipeline;
 /// </summary>
 internal static class PipelineJson
 {
-    public static PipelineTokenizer Build(string path, JsonElement root, JsonElement model, string[] tokens)
+    /// <param name="unigram">The Viterbi over the vocabulary, for a Unigram model.</param>
+    public static PipelineTokenizer Build(string path, JsonElement root, JsonElement model, string[] tokens, UnigramTokenizer? unigram)
     {
         var vocabulary = new Dictionary<string, int>(tokens.Length, StringComparer.Ordinal);
         for (int i = 0; i < tokens.Length; i++) vocabulary[tokens[i]] = i;
@@ -31,7 +32,8 @@ internal static class PipelineJson
                 Str(model, "continuing_subword_prefix") ?? "##",
                 model.TryGetProperty("max_input_chars_per_word", out var m) ? (m.TryGetInt32(out int max) && max > 0 ? max
                     : throw new ModelFormatException(path, "WordPiece max_input_chars_per_word is not a positive integer")) : 100),
-            var type => throw new ModelFormatException(path, $"model '{type}' is not supported on the generic pipeline (WordLevel, WordPiece are)"),
+            "Unigram" when unigram is not null => new UnigramModel(allTokens, unigram),
+            var type => throw new ModelFormatException(path, $"model '{type}' is not supported on the generic pipeline (WordLevel, WordPiece, Unigram are)"),
         };
         var frame = Stage(root, "post_processor") is { } post ? PostProcessor(path, post, vocabulary, added) : SpecialTokenFrame.None;
         foreach (var (id, token) in frame.Prefix.Concat(frame.Suffix))
@@ -56,6 +58,7 @@ internal static class PipelineJson
         "NFKC" => new UnicodeFormNormalizer(compatibility: true, compose: true),
         "Replace" => new ReplaceNormalizer(Pattern(path, stage, "Replace normalizer"),
             Str(stage, "content") ?? throw new ModelFormatException(path, "Replace normalizer has no \"content\" string")),
+        "Precompiled" => new PrecompiledStage(new PrecompiledNormalizer(PrecompiledMap(path, stage), collapseSpaces: false)),
         "Prepend" => new PrependNormalizer(Str(stage, "prepend") ?? throw new ModelFormatException(path, "Prepend normalizer has no \"prepend\" string")),
         var type => throw new ModelFormatException(path, $"normalizer '{type}' is not supported on the generic pipeline"),
     };
@@ -68,6 +71,7 @@ internal static class PipelineJson
         "BertPreTokenizer" => new SequencePreTokenizer([CharClassPreTokenizer.WhitespaceSplit, CharClassPreTokenizer.Punctuation(SplitBehavior.Isolated)]),
         "Punctuation" => CharClassPreTokenizer.Punctuation(Behavior(path, stage, "Punctuation pre-tokenizer") ?? SplitBehavior.Isolated),
         "Digits" => CharClassPreTokenizer.Digits(Bool(stage, "individual_digits") ?? false),
+        "Metaspace" => new MetaspacePreTokenizer(Replacement(path, stage, "Metaspace pre-tokenizer"), Scheme(path, stage), Bool(stage, "split") ?? true),
         "Split" => new RegexSplitPreTokenizer(Pattern(path, stage, "Split pre-tokenizer"),
             Behavior(path, stage, "Split pre-tokenizer") ?? throw new ModelFormatException(path, "Split pre-tokenizer has no \"behavior\""), Bool(stage, "invert") ?? false),
         var type => throw new ModelFormatException(path, $"pre-tokenizer '{type}' is not supported on the generic pipeline"),
@@ -144,11 +148,31 @@ internal static class PipelineJson
         return new SpecialTokenFrame(prefix, suffix);
     }
 
-    private static WordPieceDecoder Decoder(string path, JsonElement stage) => Str(stage, "type") switch
+    private static IDecoderStage Decoder(string path, JsonElement stage) => Str(stage, "type") switch
     {
         "WordPiece" => new WordPieceDecoder(Str(stage, "prefix") ?? "##", Bool(stage, "cleanup") ?? true),
-        var type => throw new ModelFormatException(path, $"decoder '{type}' is not supported on the generic pipeline (WordPiece, or none, is)"),
+        "Metaspace" => new MetaspaceDecoder(Replacement(path, stage, "Metaspace decoder"), Scheme(path, stage) != MetaspacePreTokenizer.Prepend.Never),
+        var type => throw new ModelFormatException(path, $"decoder '{type}' is not supported on the generic pipeline (WordPiece, Metaspace, or none, are)"),
     };
+
+    private static char Replacement(string path, JsonElement stage, string what) =>
+        (Str(stage, "replacement") ?? "\u2581") is { Length: 1 } r ? r[0] : throw new ModelFormatException(path, $"{what} replacement is not one character");
+
+    // prepend_scheme, or the older add_prefix_space (true: always).
+    private static MetaspacePreTokenizer.Prepend Scheme(string path, JsonElement stage) => Str(stage, "prepend_scheme") switch
+    {
+        "always" => MetaspacePreTokenizer.Prepend.Always,
+        "first" => MetaspacePreTokenizer.Prepend.First,
+        "never" => MetaspacePreTokenizer.Prepend.Never,
+        null => Bool(stage, "add_prefix_space") == false ? MetaspacePreTokenizer.Prepend.Never : MetaspacePreTokenizer.Prepend.Always,
+        var other => throw new ModelFormatException(path, $"Metaspace prepend_scheme '{other}' is not one of always, first, never"),
+    };
+
+    private static PrecompiledCharsMap PrecompiledMap(string path, JsonElement stage)
+    {
+        try { return new PrecompiledCharsMap(Convert.FromBase64String(Str(stage, "precompiled_charsmap") ?? ""), path); }
+        catch (FormatException) { throw new ModelFormatException(path, "Precompiled normalizer's precompiled_charsmap is not base64"); }
+    }
 
     /// <summary>Added tokens by content; ids of the special ones. Matched in the raw text, so normalized ones need no normalizer.</summary>
     private static (Dictionary<string, int> Added, HashSet<int> Special) AddedTokens(string path, JsonElement root, Dictionary<string, int> vocabulary, int vocabularySize, bool normalizes)

@@ -7,7 +7,7 @@ namespace Loom.Tokenization.Pipeline;
 /// space, each token then cleaned of spaces before punctuation and contractions when cleanup is set, as HF does), or,
 /// with no decoder, the tokens joined by spaces as HF does.
 /// </summary>
-internal sealed class WordPieceDecoder(string? prefix, bool cleanup)
+internal sealed class WordPieceDecoder(string? prefix, bool cleanup) : IDecoderStage
 {
     public static WordPieceDecoder JoinWithSpaces { get; } = new(null, false);
 

@@ -17,10 +17,10 @@ public sealed class PipelineTokenizer : Tokenizer
     private readonly SpecialTokenFrame _frame;
     private readonly Dictionary<string, int> _added;
     private readonly HashSet<int> _special;
-    private readonly WordPieceDecoder _decoder;
+    private readonly IDecoderStage _decoder;
 
     internal PipelineTokenizer(INormalizerStage? normalizer, IPreTokenizerStage? preTokenizer, IWordModel model, SpecialTokenFrame frame,
-        Dictionary<string, int> added, HashSet<int> special, WordPieceDecoder decoder)
+        Dictionary<string, int> added, HashSet<int> special, IDecoderStage decoder)
     {
         (_normalizer, _preTokenizer, _model, _frame, _added, _special, _decoder) = (normalizer, preTokenizer, model, frame, added, special, decoder);
     }
