@@ -70,6 +70,27 @@ public sealed class PrecompiledParityTests(SentencePieceParityTests.Models model
         finally { File.Delete(path); }
     }
 
+    /// <summary>ALBERT's converted normalizer (quote Replaces, NFKD, StripAccents, Lowercase, then the charsmap) runs stage by stage.</summary>
+    [Fact]
+    public void AlbertStyleNormalizerEncodesAsHuggingFace()
+    {
+        var json = Build("unigram", collapseSpaces: false, whitespaceSplit: true);
+        json["normalizer"] = PipelineParityTests.AlbertNormalizer(json["normalizer"]!.DeepClone());
+        var path = Path.Combine(Path.GetTempPath(), $"loom-precompiled-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, json.ToJsonString());
+        try
+        {
+            var loom = Assert.IsType<PipelineTokenizer>(TokenizerResolver.Resolve(path));
+            var hf = HuggingFaceReference.Load(json);
+            var texts = Fortunes.Entries.Where((_, i) => i % 4 == 2).Concat(BertWordPieceParityTests.HardCases).Concat(SentencePieceParityTests.UnicodeCases).ToList();
+            var differing = texts.Where(t => !loom.EncodeToIds(t).SequenceEqual(hf.Ids(t))).ToList();
+            foreach (var text in differing.Take(3)) output.WriteLine($"differs: {Escape(text)}");
+            output.WriteLine($"{differing.Count} of {texts.Count} differ");
+            Assert.Empty(differing);
+        }
+        finally { File.Delete(path); }
+    }
+
     [Fact]
     public void EveryBmpCodePointIsNormalizedAsHuggingFaceDoes()
     {
