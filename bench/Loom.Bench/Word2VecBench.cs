@@ -4,18 +4,18 @@ using System.Text;
 using System.Text.Json;
 using Loom.Data;
 using Loom.Embeddings;
-using Loom.Retrieval;
 
 namespace Loom.Bench;
 
 /// <summary>
-/// Suite "word2vec": Loom's trainer next to gensim 4.2 (through /usr/bin/python3) on the same token stream — the Debian
-/// man pages rendered to text plus the fortunes, written once to a file of one sentence per line — with 1 and 2 threads
-/// (gensim workers), skip-gram, 100 dims, window 5, negative 5, sample 1e-3, min count 5, 1 epoch. Both sides read that
-/// file and split lines on spaces; words/s is the file's token count over the seconds spent. gensim's time is
-/// train() alone (its build_vocab is timed apart); Loom's includes building its vocabulary. Sides alternate; best of
-/// --runs. Then the quality of both last models by the same yardsticks: WordNet synonyms against random words, and the
-/// overlap of their nearest neighbours.
+/// Suite "word2vec": Loom's trainer next to gensim 4.2 (through /usr/bin/python3, LineSentence and corpus_file input) on
+/// the same token stream — the Debian man pages rendered to text plus the fortunes, written once to a file of one
+/// shuffled paragraph per line — with 1 and 2 threads (gensim workers), skip-gram, 100 dims, window 5, negative 5,
+/// sample 1e-3, min count 5, 1 epoch. Both sides read that file and split lines on spaces; words/s is the file's token
+/// count over the seconds spent, and words per CPU-second the same over the process's CPU time (steadier on a shared
+/// machine). gensim's time is train() alone (its build_vocab is timed apart); Loom's includes building its vocabulary.
+/// Sides alternate; best of --runs. Then the quality of both last models by one yardstick: WordNet synonyms against
+/// words of like frequency; and a few words' neighbours side by side.
 /// </summary>
 internal static class Word2VecBench
 {
@@ -25,6 +25,7 @@ internal static class Word2VecBench
     {
         string? Arg(string name) => Array.IndexOf(args, name) is >= 0 and var i && i + 1 < args.Length ? args[i + 1] : null;
         int runs = int.Parse(Arg("--runs") ?? "3", CultureInfo.InvariantCulture);
+        if (runs < 1) { Console.Error.WriteLine("word2vec: --runs must be at least 1"); return 2; }
         var threadCounts = (Arg("--threads") ?? "1,2").Split(',').Select(int.Parse).ToArray();
         var modes = (Arg("--gensim") ?? "iterable,file").Split(',', StringSplitOptions.RemoveEmptyEntries).Where(m => m != "none").ToArray();
         var corpus = Arg("--corpus") ?? Path.Combine(Path.GetTempPath(), "loom-w2v-bench-corpus-shuffled.txt");
@@ -120,13 +121,11 @@ internal static class Word2VecBench
     private static void WriteCorpus(string path)
     {
         var clock = Stopwatch.StartNew();
-        var texts = Directory.EnumerateFiles("/usr/share/man", "*", SearchOption.AllDirectories)
-            .Where(f => f.Contains("/man/man", StringComparison.Ordinal) && ManPageReader.LooksLikeManPage(f) && new FileInfo(f).LinkTarget is null)
-            .Order(StringComparer.Ordinal)
+        var texts = ManPages.Files()
             .SelectMany(f =>
             {
-                try { return ManPageReader.ReadFile(f).Document.Sections.Select(s => s.Text); }
-                catch (Exception e) when (e is UnsupportedDocumentException or IOException or InvalidDataException) { return []; }
+                try { return ManPageReader.ReadFile(f).Sections.Select(s => s.Text); }
+                catch (Exception e) when (e is IOException or InvalidDataException) { return []; }
             })
             .Concat(Fortunes.Load(new FortunesOptions { MinEntriesPerCategory = 1 }).Select(f => f.Text));
         var lines = texts.SelectMany(t => t.Split("\n\n")).SelectMany(p => Word2VecCorpus.Words(p).Chunk(MaxSentenceWords))

@@ -2,9 +2,9 @@ namespace Loom.Embeddings;
 
 /// <summary>
 /// Trains word2vec (skip-gram or CBOW with negative sampling, frequent-word subsampling, linear learning-rate decay)
-/// on any sequences of tokens — words of sentences, or songs of playlists. Each thread takes a contiguous share of
-/// the sentences and updates the shared vectors without locks, as the original word2vec does (Hogwild): a rare lost
-/// update costs nothing measurable.
+/// on any sequences of tokens — words of sentences, or songs of playlists. The threads take chunks of consecutive
+/// sentences in corpus order from a shared queue and update the shared vectors without locks, as the original word2vec
+/// does (Hogwild): a rare lost update costs nothing measurable.
 /// </summary>
 public static class Word2VecTrainer
 {
@@ -30,9 +30,8 @@ public static class Word2VecTrainer
         var worker = new Word2VecWorker(corpus, options, new Word2VecNoise(corpus.Counts), KeepBelow(corpus.Counts, options.Sample),
             input, output, schedule);
 
-        // Thread t takes the sentences from the one holding its t-th share of the tokens.
+        var chunks = new Word2VecChunks(corpus, options.Epochs);
         int threadCount = Math.Min(options.Threads, corpus.Ends.Length);
-        var firsts = Enumerable.Range(0, threadCount + 1).Select(t => FirstSentenceFrom(corpus, corpus.Words * t / threadCount)).ToArray();
         var errors = new Exception?[threadCount];
         var threads = new Thread[threadCount];
         for (int t = 0; t < threadCount; t++)
@@ -41,7 +40,7 @@ public static class Word2VecTrainer
             ulong seed = (ulong)options.Seed * 0x9E3779B97F4A7C15UL + (ulong)id * 0xBF58476D1CE4E5B9UL;
             threads[t] = new Thread(() =>
             {
-                try { worker.Run(firsts[id], firsts[id + 1], seed, cancellationToken); }
+                try { worker.Run(chunks, seed, cancellationToken); }
                 catch (Exception e) { errors[id] = e; }
             }) { IsBackground = true, Name = $"word2vec {id}" };
             threads[t].Start();
@@ -52,12 +51,6 @@ public static class Word2VecTrainer
         if (errors.FirstOrDefault(e => e is not null) is { } error) throw new AggregateException(error);
         progress?.Report(new(schedule.TotalWords, schedule.TotalWords, schedule.Rate));
         return new Word2VecModel(corpus.Vocabulary, corpus.Counts, input, dims, output);
-    }
-
-    private static int FirstSentenceFrom(Word2VecEncodedCorpus corpus, long token)
-    {
-        int found = Array.BinarySearch(corpus.Ends, (int)token);
-        return found >= 0 ? found + 1 : ~found; // the first sentence ending after the token
     }
 
     /// <summary>

@@ -3,7 +3,7 @@ using System.Numerics;
 namespace Loom.Embeddings;
 
 /// <summary>
-/// One training thread: stochastic gradient descent over its share of the sentences, updating the shared input and
+/// One training thread: stochastic gradient descent over the chunks of sentences it takes from the queue, updating the shared input and
 /// output vectors without locks (Hogwild, as word2vec). Per thread: its own xorshift generator and buffers, so the
 /// inner loop allocates nothing; SIMD dot products and fused updates over contiguous vectors, without bounds checks.
 /// </summary>
@@ -14,8 +14,8 @@ internal sealed unsafe class Word2VecWorker(
     /// <summary>Processed words are published to the schedule (and the learning rate re-read) every this many words.</summary>
     private const int WordsPerUpdate = 10_000;
 
-    /// <summary>Trains on sentences [first, end) for every epoch; returns early (untrained rest) when cancelled.</summary>
-    public void Run(int first, int end, ulong seed, CancellationToken cancellationToken)
+    /// <summary>Trains on chunks from <paramref name="chunks"/> until none are left; returns early (untrained rest) when cancelled.</summary>
+    public void Run(Word2VecChunks chunks, ulong seed, CancellationToken cancellationToken)
     {
         int dims = options.Dimensions, window = options.Window;
         bool skipGram = options.Architecture == Word2VecArchitecture.SkipGram;
@@ -30,7 +30,7 @@ internal sealed unsafe class Word2VecWorker(
         fixed (int* tokens = corpus.Tokens, keptIds = kept)
         fixed (ulong* keep = keepBelow)
         {
-            for (int epoch = 0; epoch < options.Epochs; epoch++)
+            while (chunks.TryTake(out int first, out int end))
                 for (int s = first; s < end; s++)
                 {
                     if (cancellationToken.IsCancellationRequested) return;

@@ -32,8 +32,8 @@ internal static unsafe class Gemm
     {
         int n = w.Rows, k = w.Cols;
         (int mr, int nr) = Tile(path);
-        var packed = w.Type == GgmlType.F32 ? w.Packed(nr) : null;
         int nPanels = (n + nr - 1) / nr;
+        var packed = w.Type == GgmlType.F32 && (long)nPanels * nr * k <= Array.MaxLength ? w.Packed(nr) : null;
         // Two tasks per thread (slack for a thread that falls behind), more if a task would exceed MaxPanelsPerTask,
         // and a multiple of the thread count, so that no thread is left with a task more than the others.
         int tasks = 2 * threads;

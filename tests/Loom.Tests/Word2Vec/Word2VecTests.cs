@@ -115,7 +115,7 @@ public sealed class Word2VecTests(ITestOutputHelper output)
     {
         // 20 clusters of 15 words; each sentence draws its 10 words from one cluster. Words that share a cluster share
         // every context, so a trained model's nearest neighbours must be from the word's own cluster. The clusters
-        // follow one another through the corpus, so every thread's share must be trained for all of them to come out.
+        // follow one another through the corpus, so every chunk the threads take must be trained for all of them to come out.
         const int clusters = 20, size = 15, count = 12_000;
         var random = new Random(11);
         var sentences = Enumerable.Range(0, count).Select(i =>
@@ -129,6 +129,36 @@ public sealed class Word2VecTests(ITestOutputHelper output)
         double sameCluster = model.Vocabulary.Min(w => model.MostSimilar(w, size - 1).Count(n => Cluster(n.Word) == Cluster(w)) / (double)(size - 1));
         output.WriteLine($"{threads} thread(s): for every word, at least {sameCluster:P1} of its {size - 1} nearest neighbours are in its cluster");
         Assert.True(sameCluster > 0.9, $"a word has only {sameCluster:P1} of its neighbours in its cluster");
+    }
+
+    [Fact]
+    public void ChunksCoverEverySentenceOncePerEpochInCorpusOrderWhateverTheThreads()
+    {
+        var random = new Random(5);
+        var sentences = Enumerable.Range(0, 3_000).Select(_ => Enumerable.Range(0, random.Next(1, 40)).Select(_ => $"w{random.Next(50)}").ToArray()).ToArray();
+        var corpus = Word2VecEncodedCorpus.Build(sentences, 1, CancellationToken.None);
+        var chunks = new Word2VecChunks(corpus, epochs: 3);
+        var taken = new System.Collections.Concurrent.ConcurrentQueue<(int First, int End)>();
+        Parallel.For(0, 4, _ => { while (chunks.TryTake(out int first, out int end)) taken.Enqueue((first, end)); });
+
+        var ordered = taken.OrderBy(c => c.First).ToList();
+        Assert.True(ordered.Count >= 3 * 2, "the corpus should split into several chunks");
+        var times = new int[sentences.Length];
+        foreach (var (first, end) in ordered)
+        {
+            Assert.True(first < end);
+            for (int s = first; s < end; s++) times[s]++;
+        }
+        Assert.All(times, t => Assert.Equal(3, t));
+        Assert.False(chunks.TryTake(out _, out _));
+
+        // One taker sees the corpus in order, epoch after epoch.
+        var single = new Word2VecChunks(corpus, epochs: 2);
+        var firsts = new List<int>();
+        while (single.TryTake(out int first, out int end)) firsts.Add(first);
+        int perEpoch = firsts.Count / 2;
+        Assert.Equal(firsts[..perEpoch], firsts[perEpoch..]);
+        Assert.Equal(firsts[..perEpoch].Order(), firsts[..perEpoch]);
     }
 
     [Fact]

@@ -169,7 +169,8 @@ public sealed class BertModel
                 TensorPrimitives.Add(row, _typeEmbeddings.AsSpan((types?[i] ?? 0) * d, d), row);
             }
         }
-        Normalization.LayerNorm(scratch.AsSpan(0, rows * d), _embeddingNormWeight, _embeddingNormBias, c.LayerNormEps, hidden.AsSpan(0, rows * d));
+        ForRows(rows, threads, (first, end) => Normalization.LayerNorm(scratch.AsSpan(first * d, (end - first) * d),
+            _embeddingNormWeight, _embeddingNormBias, c.LayerNormEps, hidden.AsSpan(first * d, (end - first) * d)));
         capture?.AddHiddenState(hidden.AsSpan(0, rows * d));
 
         for (int l = 0; l < _layers.Length; l++)

@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using Loom.Tensors;
 
 namespace Loom.Models.Decoder;
@@ -45,6 +47,32 @@ internal static unsafe class DecoderAttention
         });
     }
 
+    /// <summary>scores[j] = q · k_j · scale for keys first … last (rows kvDim apart).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Scores(float* q, float* keys, int kvDim, int first, int last, int headSize, float scale, float* scores)
+    {
+        for (int j = first; j <= last; j++)
+        {
+            float* k = keys + (long)j * kvDim;
+            var acc = Vector256<float>.Zero;
+            for (int c = 0; c < headSize; c += 8) acc = Vector256.FusedMultiplyAdd(Vector256.Load(q + c), Vector256.Load(k + c), acc);
+            scores[j] = Vector256.Sum(acc) * scale;
+        }
+    }
+
+    /// <summary>o = Σ scores[j] · v_j over values first … last, each 8 columns of o kept in a register.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Weighted(float* values, int kvDim, int first, int last, int headSize, float* scores, float* o)
+    {
+        for (int c = 0; c < headSize; c += 8)
+        {
+            var acc = Vector256<float>.Zero;
+            float* v = values + c;
+            for (int j = first; j <= last; j++) acc = Vector256.FusedMultiplyAdd(Vector256.Load(v + (long)j * kvDim), Vector256.Create(scores[j]), acc);
+            acc.Store(o + c);
+        }
+    }
+
     private static void Head(DecoderConfig config, int layer, float[] queries, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, int start, int token, int head,
         float[] output, float[] scores, IForwardObserver? observer)
     {
@@ -56,14 +84,30 @@ internal static unsafe class DecoderAttention
         float scale = 1 / MathF.Sqrt(headSize);
 
         var row = scores.AsSpan(first, position - first + 1);
-        for (int j = first; j <= position; j++)
-            scores[j] = TensorPrimitives.Dot(q, keys.Slice(j * kvDim + kvOffset, headSize)) * scale;
-        Softmax.InPlace(row);
-
         var o = output.AsSpan((token * config.Heads + head) * headSize, headSize);
-        o.Clear();
-        for (int j = first; j <= position; j++)
-            TensorPrimitives.MultiplyAdd(values.Slice(j * kvDim + kvOffset, headSize), scores[j], o, o);
+        if (Vector256.IsHardwareAccelerated && headSize % 8 == 0)
+        {
+            // Per key a 64-value dot product is too short for a library call: loops over registers instead.
+            fixed (float* qp = q)
+            fixed (float* kp = keys)
+            fixed (float* vp = values)
+            fixed (float* sp = scores)
+            fixed (float* op = o)
+            {
+                Scores(qp, kp + kvOffset, kvDim, first, position, headSize, scale, sp);
+                Softmax.InPlace(row);
+                Weighted(vp + kvOffset, kvDim, first, position, headSize, sp, op);
+            }
+        }
+        else
+        {
+            for (int j = first; j <= position; j++)
+                scores[j] = TensorPrimitives.Dot(q, keys.Slice(j * kvDim + kvOffset, headSize)) * scale;
+            Softmax.InPlace(row);
+            o.Clear();
+            for (int j = first; j <= position; j++)
+                TensorPrimitives.MultiplyAdd(values.Slice(j * kvDim + kvOffset, headSize), scores[j], o, o);
+        }
 
         if (observer is not null)
         {
