@@ -15,8 +15,8 @@ internal static class PipelineJson
     {
         var vocabulary = new Dictionary<string, int>(tokens.Length, StringComparer.Ordinal);
         for (int i = 0; i < tokens.Length; i++) vocabulary[tokens[i]] = i;
-        var normalizer = Stage(root, "normalizer") is { } n ? Normalizer(path, n) : null;
-        var pre = Stage(root, "pre_tokenizer") is { } p ? PreTokenizer(path, p) : null;
+        var normalizer = Obj(root, "normalizer") is { } n ? Normalizer(path, n) : null;
+        var pre = Obj(root, "pre_tokenizer") is { } p ? PreTokenizer(path, p) : null;
         var (added, special) = AddedTokens(path, root, vocabulary, tokens.Length, normalizer is not null);
         var idToToken = tokens.ToList();
         foreach (var (content, id) in added.OrderBy(e => e.Value))
@@ -35,10 +35,10 @@ internal static class PipelineJson
             "Unigram" when unigram is not null => new UnigramModel(allTokens, unigram),
             var type => throw new ModelFormatException(path, $"model '{type}' is not supported on the generic pipeline (WordLevel, WordPiece, Unigram are)"),
         };
-        var frame = Stage(root, "post_processor") is { } post ? PostProcessor(path, post, vocabulary, added) : SpecialTokenFrame.None;
+        var frame = Obj(root, "post_processor") is { } post ? PostProcessor(path, post, vocabulary, added) : SpecialTokenFrame.None;
         foreach (var (id, token) in frame.Prefix.Concat(frame.Suffix))
             if (id >= allTokens.Length) throw new ModelFormatException(path, $"post-processor token '{token}' has id {id}, out of range for {allTokens.Length} tokens");
-        var decoder = Stage(root, "decoder") is { } d ? Decoder(path, d) : WordPieceDecoder.JoinWithSpaces;
+        var decoder = Obj(root, "decoder") is { } d ? Decoder(path, d) : WordPieceDecoder.JoinWithSpaces;
         return new PipelineTokenizer(normalizer, pre, wordModel, frame, added, special, decoder);
     }
 
@@ -199,8 +199,6 @@ internal static class PipelineJson
         }
         return (added, special);
     }
-
-    private static JsonElement? Stage(JsonElement root, string name) => Obj(root, name);
 
     private static IEnumerable<JsonElement> List(string path, JsonElement stage, string name, string what) =>
         stage.TryGetProperty(name, out var list) && list.ValueKind == JsonValueKind.Array ? list.EnumerateArray().ToList()

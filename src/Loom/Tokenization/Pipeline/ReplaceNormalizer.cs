@@ -2,7 +2,10 @@ using System.Text.RegularExpressions;
 
 namespace Loom.Tokenization.Pipeline;
 
-/// <summary>Normalizer "Replace": every match of a literal string or a regex becomes <c>content</c>, spanning the match's source.</summary>
+/// <summary>
+/// Normalizer "Replace": every match of a literal string or a regex becomes <c>content</c>. As in HF, the new chars take
+/// the source span of the match's last char (this decides, e.g., whether Metaspace's "first" sees the text's start).
+/// </summary>
 internal sealed class ReplaceNormalizer(Regex pattern, string content) : INormalizerStage
 {
     public NormalizedText Apply(NormalizedText text)
@@ -13,8 +16,8 @@ internal sealed class ReplaceNormalizer(Regex pattern, string content) : INormal
         {
             if (match.Length == 0) continue;
             output.Copy(text, at, match.Index);
-            var source = text.Source(match.Index, match.Index + match.Length);
-            output.Append(content, source.Start.Value, source.End.Value);
+            int last = match.Index + match.Length - 1;
+            output.Append(content, text.Start[last], text.End[last]);
             at = match.Index + match.Length;
         }
         output.Copy(text, at, text.Length);
