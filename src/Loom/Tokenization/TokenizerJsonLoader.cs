@@ -75,7 +75,8 @@ public static class TokenizerJsonLoader
     /// <summary>
     /// Unigram with a Metaspace pre-tokenizer (split, prepend "▁" always), optionally after a WhitespaceSplit (T5), and
     /// no normalizer or a Precompiled one (optionally followed by Replace(" {2,}", " ")), as converted SentencePiece files
-    /// have, runs as <see cref="UnigramTokenizer"/>; other stages (ALBERT's and XLNet's normalizers) stage by stage.
+    /// have, and no post-processor, runs as <see cref="UnigramTokenizer"/>; other stages (ALBERT's and XLNet's normalizers,
+    /// T5's TemplateProcessing) stage by stage.
     /// </summary>
     private static Tokenizer Unigram(string path, JsonElement root, JsonElement model)
     {
@@ -91,7 +92,8 @@ public static class TokenizerJsonLoader
         }
         bool metaspace = pre is { } m && String(m, "type") == "Metaspace" && Bool(m, "split") != false && Bool(m, "add_prefix_space") != false
             && String(m, "replacement") is null or "\u2581" && String(m, "prepend_scheme") is null or "always";
-        if (!metaspace || (Object(root, "normalizer") is { } n && !IsPrecompiled(n)))
+        // UnigramTokenizer adds no special tokens: a post-processor (T5's "$A </s>") needs the generic path too.
+        if (!metaspace || (Object(root, "normalizer") is { } n && !IsPrecompiled(n)) || Object(root, "post_processor") is not null)
             return PipelineJson.Build(path, root, model, tokens, new UnigramTokenizer(tokens, scores, unknownId, []));
         var normalizer = Object(root, "normalizer") is { } precompiled ? PrecompiledNormalizer(path, precompiled) : null;
         var vocabulary = new Dictionary<string, int>(StringComparer.Ordinal);

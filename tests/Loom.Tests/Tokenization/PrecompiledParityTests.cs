@@ -70,12 +70,25 @@ public sealed class PrecompiledParityTests(SentencePieceParityTests.Models model
         finally { File.Delete(path); }
     }
 
-    /// <summary>ALBERT's converted normalizer (quote Replaces, NFKD, StripAccents, Lowercase, then the charsmap) runs stage by stage.</summary>
-    [Fact]
-    public void AlbertStyleNormalizerEncodesAsHuggingFace()
+    /// <summary>
+    /// ALBERT's converted normalizer (quote Replaces, NFKD, StripAccents, Lowercase, then the charsmap), and T5's shape
+    /// (charsmap, collapsed spaces, WhitespaceSplit + Metaspace, "$A &lt;/s&gt;"), run stage by stage.
+    /// </summary>
+    [Theory]
+    [InlineData("albert")]
+    [InlineData("t5")]
+    public void ConvertedFilesWithMoreStagesEncodeAsHuggingFace(string shape)
     {
-        var json = Build("unigram", collapseSpaces: false, whitespaceSplit: true);
-        json["normalizer"] = PipelineParityTests.AlbertNormalizer(json["normalizer"]!.DeepClone());
+        var json = Build("unigram", collapseSpaces: shape == "t5", whitespaceSplit: true);
+        if (shape == "albert") json["normalizer"] = PipelineParityTests.AlbertNormalizer(json["normalizer"]!.DeepClone());
+        else json["post_processor"] = new JsonObject
+        {
+            ["type"] = "TemplateProcessing",
+            ["single"] = new JsonArray(new JsonObject { ["Sequence"] = new JsonObject { ["id"] = "A", ["type_id"] = 0 } },
+                new JsonObject { ["SpecialToken"] = new JsonObject { ["id"] = "</s>", ["type_id"] = 0 } }),
+            ["pair"] = new JsonArray(),
+            ["special_tokens"] = new JsonObject { ["</s>"] = new JsonObject { ["id"] = "</s>", ["ids"] = new JsonArray(2), ["tokens"] = new JsonArray("</s>") } },
+        };
         var path = Path.Combine(Path.GetTempPath(), $"loom-precompiled-{Guid.NewGuid():N}.json");
         File.WriteAllText(path, json.ToJsonString());
         try
