@@ -61,7 +61,7 @@ public sealed class NfcNormalizer : Normalizer
         return text.ToString();
     }
 
-    private static void Decompose(int cp, List<int> output)
+    internal static void Decompose(int cp, List<int> output)
     {
         if (cp is >= SBase and < SBase + SCount)
         {
@@ -83,7 +83,7 @@ public sealed class NfcNormalizer : Normalizer
     }
 
     /// <summary>Stable sort of each run of non-starters by combining class.</summary>
-    private static void Reorder(List<int> codePoints)
+    internal static void Reorder(List<int> codePoints)
     {
         for (int i = 1; i < codePoints.Count; i++)
         {
@@ -95,7 +95,7 @@ public sealed class NfcNormalizer : Normalizer
     }
 
     /// <summary>Each character joins the last starter when nothing between blocks it (a starter, or an equal or higher class).</summary>
-    private static void Compose(List<int> codePoints)
+    internal static void Compose(List<int> codePoints)
     {
         int starter = -1, lastClass = 0, write = 0;
         for (int read = 0; read < codePoints.Count; read++)

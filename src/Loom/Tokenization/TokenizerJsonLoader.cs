@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Loom.Formats;
+using Loom.Tokenization.Pipeline;
 using Microsoft.ML.Tokenizers;
 
 namespace Loom.Tokenization;
@@ -12,6 +13,7 @@ namespace Loom.Tokenization;
 /// when the file sets ignore_merges, as Llama 3's does; Qwen2's NFC normalizer by <see cref="NfcNormalizer"/>); SentencePiece-style BPE (Llama 2 /
 /// Mistral: "▁" for spaces, byte fallback, fused unknowns, TemplateProcessing) as <see cref="SentencePieceBpeTokenizer"/>.
 /// Unigram (T5 / ALBERT / XLNet style, with a Precompiled normalizer) as <see cref="UnigramTokenizer"/>.
+/// WordPiece and Unigram with other stages, and WordLevel, run stage by stage as declared (<see cref="PipelineTokenizer"/>).
 /// What it does not support yet (other normalizers and pre-tokenizers) it refuses by name rather than tokenizing differently.
 /// </summary>
 public static class TokenizerJsonLoader
@@ -29,13 +31,20 @@ public static class TokenizerJsonLoader
             throw new ModelFormatException(path, "no \"model\" object");
         return String(model, "type") switch
         {
-            "WordPiece" => WordPiece(path, root, model),
+            "WordPiece" when IsBertStyle(root) => WordPiece(path, root, model),
+            "WordPiece" or "WordLevel" => PipelineJson.Build(path, root, model, Vocabulary(path, model), unigram: null),
             "BPE" when IsSentencePieceStyle(root, model) => SentencePieceBpe(path, root, model),
             "BPE" => ByteLevelBpe(path, root, model),
             "Unigram" => Unigram(path, root, model),
-            var type => throw new ModelFormatException(path, $"model type '{type ?? "(none)"}' is not supported yet (WordPiece and BPE are)"),
+            var type => throw new ModelFormatException(path, $"model type '{type ?? "(none)"}' is not supported yet (WordPiece, WordLevel, BPE and Unigram are)"),
         };
     }
+
+    /// <summary>BERT's own stages (or none): the dedicated <see cref="BertWordPieceTokenizer"/>; anything else goes stage by stage.</summary>
+    private static bool IsBertStyle(JsonElement root) =>
+        (Object(root, "normalizer") is not { } normalizer || String(normalizer, "type") == "BertNormalizer")
+        && (Object(root, "pre_tokenizer") is not { } pre || String(pre, "type") == "BertPreTokenizer")
+        && (Object(root, "post_processor") is not { } post || String(post, "type") is "TemplateProcessing" or "BertProcessing");
 
     private static BertWordPieceTokenizer WordPiece(string path, JsonElement root, JsonElement model)
     {
@@ -65,12 +74,14 @@ public static class TokenizerJsonLoader
 
     /// <summary>
     /// Unigram with a Metaspace pre-tokenizer (split, prepend "▁" always), optionally after a WhitespaceSplit (T5), and
-    /// no normalizer or a Precompiled one (optionally followed by Replace(" {2,}", " ")), as converted SentencePiece files have.
+    /// no normalizer or a Precompiled one (optionally followed by Replace(" {2,}", " ")), as converted SentencePiece files
+    /// have, and no post-processor, runs as <see cref="UnigramTokenizer"/>; other stages (ALBERT's and XLNet's normalizers,
+    /// T5's TemplateProcessing) stage by stage.
     /// </summary>
-    private static UnigramTokenizer Unigram(string path, JsonElement root, JsonElement model)
+    private static Tokenizer Unigram(string path, JsonElement root, JsonElement model)
     {
         if (Bool(model, "byte_fallback") == true) throw new ModelFormatException(path, "Unigram with byte_fallback is not supported yet");
-        var normalizer = Object(root, "normalizer") is { } n ? PrecompiledNormalizer(path, n) : null;
+        var (tokens, scores, unknownId) = UnigramVocabulary(path, model);
         var pre = Object(root, "pre_tokenizer");
         bool whitespaceSplit = false;
         if (pre is { } sequence && String(sequence, "type") == "Sequence" && sequence.TryGetProperty("pretokenizers", out var stages)
@@ -79,9 +90,20 @@ public static class TokenizerJsonLoader
             whitespaceSplit = true;
             pre = stages[1];
         }
-        if (pre is not { } metaspace || String(metaspace, "type") != "Metaspace" || Bool(metaspace, "split") == false || Bool(metaspace, "add_prefix_space") == false
-            || String(metaspace, "replacement") is { } r && r != "\u2581" || String(metaspace, "prepend_scheme") is { } scheme && scheme != "always")
-            throw new ModelFormatException(path, "a Unigram model is supported behind a Metaspace pre-tokenizer (replacement '\u2581', split, prepend_scheme always), alone or after WhitespaceSplit");
+        bool metaspace = pre is { } m && String(m, "type") == "Metaspace" && Bool(m, "split") != false && Bool(m, "add_prefix_space") != false
+            && String(m, "replacement") is null or "\u2581" && String(m, "prepend_scheme") is null or "always";
+        // UnigramTokenizer adds no special tokens: a post-processor (T5's "$A </s>") needs the generic path too.
+        if (!metaspace || (Object(root, "normalizer") is { } n && !IsPrecompiled(n)) || Object(root, "post_processor") is not null)
+            return PipelineJson.Build(path, root, model, tokens, new UnigramTokenizer(tokens, scores, unknownId, []));
+        var normalizer = Object(root, "normalizer") is { } precompiled ? PrecompiledNormalizer(path, precompiled) : null;
+        var vocabulary = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int k = 0; k < tokens.Length; k++) vocabulary[tokens[k]] = k;
+        return new UnigramTokenizer(tokens, scores, unknownId, AddedTokens(path, root, vocabulary), normalizer, whitespaceSplit);
+    }
+
+    /// <summary>The Unigram model's [piece, score] pairs and unk_id.</summary>
+    private static (string[] Tokens, double[] Scores, int UnknownId) UnigramVocabulary(string path, JsonElement model)
+    {
         if (!model.TryGetProperty("vocab", out var vocab) || vocab.ValueKind != JsonValueKind.Array)
             throw new ModelFormatException(path, "the Unigram model has no \"vocab\" array of [piece, score]");
         var tokens = new string[vocab.GetArrayLength()];
@@ -100,9 +122,17 @@ public static class TokenizerJsonLoader
         if (tokens.Length == 0) throw new ModelFormatException(path, "the Unigram vocabulary is empty");
         if (!model.TryGetProperty("unk_id", out var unk) || !unk.TryGetInt32(out int unknownId) || unknownId < 0 || unknownId >= tokens.Length)
             throw new ModelFormatException(path, "the Unigram model has no valid unk_id");
-        var vocabulary = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int k = 0; k < tokens.Length; k++) vocabulary[tokens[k]] = k;
-        return new UnigramTokenizer(tokens, scores, unknownId, AddedTokens(path, root, vocabulary), normalizer, whitespaceSplit);
+        return (tokens, scores, unknownId);
+    }
+
+    /// <summary>Precompiled, or Sequence[Precompiled, Replace(Regex " {2,}" → " ")].</summary>
+    private static bool IsPrecompiled(JsonElement normalizer)
+    {
+        var stages = String(normalizer, "type") == "Sequence" && normalizer.TryGetProperty("normalizers", out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().ToList() : [normalizer];
+        bool collapse = stages.Count == 2 && String(stages[1], "type") == "Replace" && Object(stages[1], "pattern") is { } pattern
+            && String(pattern, "Regex") == " {2,}" && String(stages[1], "content") == " ";
+        return stages.Count > 0 && String(stages[0], "type") == "Precompiled" && stages.Count == (collapse ? 2 : 1);
     }
 
     /// <summary>Precompiled, or Sequence[Precompiled, Replace(Regex " {2,}" → " ")], as converted SentencePiece files write it.</summary>

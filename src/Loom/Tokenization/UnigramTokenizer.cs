@@ -119,6 +119,18 @@ public sealed class UnigramTokenizer : Tokenizer
 
     private void Viterbi(ReadOnlySpan<char> word, ReadOnlySpan<int> sourceStart, ReadOnlySpan<int> sourceEnd, int offset, List<EncodedToken> output)
     {
+        var pieces = new List<(int Id, int Start, int End)>();
+        Segment(word, pieces);
+        foreach (var (id, start, end) in pieces)
+        {
+            int s = offset + sourceStart[start];
+            output.Add(new EncodedToken(id, _tokens[id], s..Math.Max(s, offset + sourceEnd[end - 1])));
+        }
+    }
+
+    /// <summary>The best segmentation of one word as (id, start, end) within it, consecutive unknowns fused.</summary>
+    internal void Segment(ReadOnlySpan<char> word, List<(int Id, int Start, int End)> output)
+    {
         // best[i]: score of the best segmentation of word[..i]; from[i]: where its last piece starts; piece[i]: its id.
         int n = word.Length;
         var best = new double[n + 1];
@@ -151,12 +163,8 @@ public sealed class UnigramTokenizer : Tokenizer
         pieces.Reverse();
         int first = output.Count;
         foreach (var (id, start, end) in pieces)
-        {
-            int s = offset + sourceStart[start], e = Math.Max(s, offset + sourceEnd[end - 1]);
-            if (id == _unknownId && output.Count > first && output[^1].Id == _unknownId)
-                output[^1] = new EncodedToken(id, _tokens[id], output[^1].Offset.Start..e);
-            else output.Add(new EncodedToken(id, _tokens[id], s..e));
-        }
+            if (id == _unknownId && output.Count > first && output[^1].Id == _unknownId) output[^1] = (id, output[^1].Start, end);
+            else output.Add((id, start, end));
     }
 
     /// <summary>Metaspace decoding: special tokens skipped, "▁" → " ", the leading space dropped.</summary>
