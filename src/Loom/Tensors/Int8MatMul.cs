@@ -14,7 +14,7 @@ namespace Loom.Tensors;
 /// by the rounding of x (about 0.4% of a block's largest value).
 /// Every path (and every thread count, and batching) gives the same bits: each block's integer sum is exact and the f32
 /// accumulation over blocks follows one fixed order. One row of x (generation) streams W once, eight weight rows at a
-/// time; more rows (prompt processing) pack eight weight rows into a column-interleaved panel that every 4 rows of x reuse.
+/// time in one pass; more rows (prompt processing) pack eight weight rows into a column-interleaved panel that every 4 rows of x reuse.
 /// </summary>
 public static unsafe class Int8MatMul
 {
@@ -117,7 +117,8 @@ public static unsafe class Int8MatMul
 
     [ThreadStatic] private static byte[]? panelScratch;
     [ThreadStatic] private static sbyte[]? biased;
-    [ThreadStatic] private static int[]? gemvSums;
+    /// <summary>How far ahead in each weight row the matrix-vector product prefetches (measured best of 0/256/512/1024).</summary>
+    private const int GemvPrefetch = 256;
 
     /// <summary>x + 128 as unsigned bytes, in a pinned per-thread buffer.</summary>
     private static sbyte* Biased(sbyte* x, long count)
@@ -242,52 +243,32 @@ public static unsafe class Int8MatMul
 
         public bool Q4 => q4;
 
-        /// <summary>Rows [first, end) of W against the single row of x, 8 rows at a time: first each row is read front to
-        /// back (memory streams best that way) into exact block sums, then the 8 rows' f32 sums run side by side.</summary>
+        /// <summary>Rows [first, end) of W against the single row of x, 8 rows side by side in one pass: per block, the
+        /// 8 rows' exact sums land in the lanes of one vector, which meets the 8 scales in one FMA (lane j is row c + j).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Gemv<T>(int first, int end) where T : struct, IRowDot
         {
-            int blocks = _blocks, bytes = _blockBytes, linesPerBlock = (8 * bytes + 63) / 64;
-            if (gemvSums is null || gemvSums.Length < 9 * blocks) gemvSums = GC.AllocateUninitializedArray<int>(9 * blocks, pinned: true);
-            int* sums = (int*)Unsafe.AsPointer(ref gemvSums[0]);
-            // Q4_0 stores q + 8 and the dot products use q + 8 as is: Σ(q + 8)·x − 8·Σx.
-            int* offsets = sums + 8 * blocks;
-            for (int b = 0; b < blocks; b++) offsets[b] = T.Q4 ? 8 * Sum(Vector256.Load(xq + 32 * b)) : 0;
+            int blocks = _blocks, bytes = _blockBytes;
             int c = first;
             for (; c + 8 <= end; c += 8)
             {
-                byte* r0 = w + (long)c * rowBytes;
-                for (int j = 0; j < 8; j++)
-                {
-                    byte* row = r0 + (long)j * rowBytes;
-                    int* rs = sums + j * blocks;
-                    int b = 0;
-                    for (; b + 8 <= blocks; b += 8)
-                    {
-                        byte* p = row + b * bytes;
-                        sbyte* x = xq + 32 * b;
-                        var s = Sums(T.Dot(Vector256.Load(x), p), T.Dot(Vector256.Load(x + 32), p + bytes),
-                            T.Dot(Vector256.Load(x + 64), p + 2 * bytes), T.Dot(Vector256.Load(x + 96), p + 3 * bytes),
-                            T.Dot(Vector256.Load(x + 128), p + 4 * bytes), T.Dot(Vector256.Load(x + 160), p + 5 * bytes),
-                            T.Dot(Vector256.Load(x + 192), p + 6 * bytes), T.Dot(Vector256.Load(x + 224), p + 7 * bytes));
-                        (s - Vector256.Load(offsets + b)).Store(rs + b);
-                    }
-                    for (; b < blocks; b++) rs[b] = Sum(T.Dot(Vector256.Load(xq + 32 * b), row + b * bytes)) - offsets[b];
-                }
-                // This pass reads no new memory: prefetch the next 8 rows meanwhile, a few cache lines per block.
-                byte* next = r0 + 8L * rowBytes;
-                bool more = c + 16 <= end;
+                byte* p = w + (long)c * rowBytes;
+                long rb = rowBytes;
                 Vector256<float> acc = default;
-                for (int b = 0; b < blocks; b++)
+                for (int b = 0; b < blocks; b++, p += bytes)
                 {
-                    if (more)
-                        for (int i = 0; i < linesPerBlock; i++) Sse.Prefetch0(next + 64 * (b * linesPerBlock + i));
-                    var s = Vector256.Create(sums[b], sums[blocks + b], sums[2 * blocks + b], sums[3 * blocks + b],
-                        sums[4 * blocks + b], sums[5 * blocks + b], sums[6 * blocks + b], sums[7 * blocks + b]);
-                    byte* p = r0 + b * bytes;
-                    var d = Quantization.HalfToSingle(Vector128.Create(*(ushort*)p, *(ushort*)(p + rowBytes), *(ushort*)(p + 2 * rowBytes),
-                        *(ushort*)(p + 3 * rowBytes), *(ushort*)(p + 4 * rowBytes), *(ushort*)(p + 5 * rowBytes), *(ushort*)(p + 6 * rowBytes),
-                        *(ushort*)(p + 7 * rowBytes)));
+                    // Eight rows are eight streams, more than the hardware prefetcher follows well out of cache: every
+                    // 4 blocks (≥ one cache line of Q4_0) ask for each row's line GemvPrefetch bytes ahead.
+                    if ((b & 3) == 0)
+                        for (int j = 0; j < 8; j++) Sse.Prefetch0(p + j * rb + GemvPrefetch);
+                    var x = Vector256.Load(xq + 32 * b);
+                    var s = Sums(T.Dot(x, p), T.Dot(x, p + rb), T.Dot(x, p + 2 * rb), T.Dot(x, p + 3 * rb),
+                        T.Dot(x, p + 4 * rb), T.Dot(x, p + 5 * rb), T.Dot(x, p + 6 * rb), T.Dot(x, p + 7 * rb));
+                    // Q4_0 stores q + 8 and the dot products use q + 8 as is: Σ(q + 8)·x − 8·Σx.
+                    if (T.Q4) s -= Vector256.Create(8 * Sum(x));
+                    var d = Quantization.HalfToSingle(Vector128.Create(*(ushort*)p, *(ushort*)(p + rb), *(ushort*)(p + 2 * rb),
+                        *(ushort*)(p + 3 * rb), *(ushort*)(p + 4 * rb), *(ushort*)(p + 5 * rb), *(ushort*)(p + 6 * rb),
+                        *(ushort*)(p + 7 * rb)));
                     acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s), d * Vector256.Create(xd[b]), acc);
                 }
                 acc.Store(y + c);
