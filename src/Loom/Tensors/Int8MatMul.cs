@@ -117,9 +117,6 @@ public static unsafe class Int8MatMul
 
     [ThreadStatic] private static byte[]? panelScratch;
     [ThreadStatic] private static sbyte[]? biased;
-    /// <summary>How far ahead in each weight row the matrix-vector product prefetches (measured best of 0/256/512/1024).</summary>
-    private const int GemvPrefetch = 256;
-
     /// <summary>x + 128 as unsigned bytes, in a pinned per-thread buffer.</summary>
     private static sbyte* Biased(sbyte* x, long count)
     {
@@ -248,19 +245,22 @@ public static unsafe class Int8MatMul
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Gemv<T>(int first, int end) where T : struct, IRowDot
         {
-            int blocks = _blocks, bytes = _blockBytes;
+            int blocks = _blocks, bytes = _blockBytes, linesPerBlock = (8 * bytes + 63) / 64;
             int c = first;
             for (; c + 8 <= end; c += 8)
             {
                 byte* p = w + (long)c * rowBytes;
                 long rb = rowBytes;
+                byte* next = p + 8 * rb;
+                bool more = c + 16 <= end;
                 Vector256<float> acc = default;
                 for (int b = 0; b < blocks; b++, p += bytes)
                 {
-                    // Eight rows are eight streams, more than the hardware prefetcher follows well out of cache: every
-                    // 4 blocks (≥ one cache line of Q4_0) ask for each row's line GemvPrefetch bytes ahead.
-                    if ((b & 3) == 0)
-                        for (int j = 0; j < 8; j++) Sse.Prefetch0(p + j * rb + GemvPrefetch);
+                    // The next 8 rows are the next contiguous stretch of W: ask for it a few lines per block, so it streams
+                    // in while this group computes (out of cache 1.6–2.3× faster than
+                    // prefetching 256 B ahead in each of the 8 rows).
+                    if (more)
+                        for (int i = 0; i < linesPerBlock; i++) Sse.Prefetch0(next + 64 * (b * linesPerBlock + i));
                     var x = Vector256.Load(xq + 32 * b);
                     var s = Sums(T.Dot(x, p), T.Dot(x, p + rb), T.Dot(x, p + 2 * rb), T.Dot(x, p + 3 * rb),
                         T.Dot(x, p + 4 * rb), T.Dot(x, p + 5 * rb), T.Dot(x, p + 6 * rb), T.Dot(x, p + 7 * rb));
