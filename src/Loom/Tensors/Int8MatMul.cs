@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -156,8 +157,18 @@ public static unsafe class Int8MatMul
     private interface IRowDot
     {
         static abstract bool Q4 { get; }
-        static abstract Vector256<int> Dot(Vector256<sbyte> x, byte* block);
+
+        /// <summary>Q8_0: one row's block against x.</summary>
+        static virtual Vector256<int> Dot(Vector256<sbyte> x, byte* block) => throw new UnreachableException();
+
+        /// <summary>Q4_0: two rows' blocks a (low 128 bits) and b (high) at once, against x's values 0–15 and 16–31
+        /// each repeated in both halves; lanes 0–3 sum to a's dot, lanes 4–7 to b's.</summary>
+        static virtual Vector256<int> DotPair(Vector256<sbyte> x0, Vector256<sbyte> x1, byte* a, byte* b) => throw new UnreachableException();
     }
+
+    /// <summary>Two Q4_0 blocks' stored quants: a's 16 packed bytes in the low half, b's in the high half.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Packed(byte* a, byte* b) => Vector256.Create(Vector128.Load(a + 2), Vector128.Load(b + 2));
 
     /// <summary>Q4_0 on vpdpbusd: the stored nibbles (0–15) are the unsigned operand; the caller subtracts 8·Σx.</summary>
     private struct Q4_0Vnni : IRowDot
@@ -165,7 +176,13 @@ public static unsafe class Int8MatMul
         public static bool Q4 => true;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<int> Dot(Vector256<sbyte> x, byte* block) => AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Nibbles(block), x);
+        public static Vector256<int> DotPair(Vector256<sbyte> x0, Vector256<sbyte> x1, byte* a, byte* b)
+        {
+            var q = Packed(a, b);
+            var mask = Vector256.Create((byte)15);
+            return AvxVnni.MultiplyWideningAndAdd(AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, q & mask, x0),
+                Avx2.ShiftRightLogical(q.AsUInt16(), 4).AsByte() & mask, x1);
+        }
     }
 
     /// <summary>Q4_0 on pmaddubsw (nibble·x pairs stay far below the int16 limit) + pmaddwd; the caller subtracts 8·Σx.</summary>
@@ -173,9 +190,15 @@ public static unsafe class Int8MatMul
     {
         public static bool Q4 => true;
 
+        /// <summary>Each pmaddubsw pair is at most 2·15·127, so the two add without reaching the int16 limit.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<int> Dot(Vector256<sbyte> x, byte* block) =>
-            Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Nibbles(block), x), Vector256.Create((short)1));
+        public static Vector256<int> DotPair(Vector256<sbyte> x0, Vector256<sbyte> x1, byte* a, byte* b)
+        {
+            var q = Packed(a, b);
+            var mask = Vector256.Create((byte)15);
+            var pairs = Avx2.MultiplyAddAdjacent(q & mask, x0) + Avx2.MultiplyAddAdjacent(Avx2.ShiftRightLogical(q.AsUInt16(), 4).AsByte() & mask, x1);
+            return Avx2.MultiplyAddAdjacent(pairs, Vector256.Create((short)1));
+        }
     }
 
     /// <summary>Q8_0 on vpdpbusd(|w|, x·sign(w)).</summary>
@@ -263,12 +286,22 @@ public static unsafe class Int8MatMul
                 for (int b = 0; b < blocks; b++, p += bytes)
                 {
                     // The next 8 rows are the next contiguous stretch of W: ask for it a few lines per block, so it streams
-                    // in while this group computes (out of cache 1.6–2.3× faster than
-                    // prefetching 256 B ahead in each of the 8 rows).
+                    // in while this group computes (out of cache 1.6–2.3× faster than 256 B ahead in each of the 8 rows).
                     if (more)
                         for (int i = 0; i < linesPerBlock; i++) Sse.Prefetch0(next + 64 * (b * linesPerBlock + i));
                     var x = Vector256.Load(xq + 32 * b);
-                    var s = Sums(T.Dot(x, p), T.Dot(x, p + rb), T.Dot(x, p + 2 * rb), T.Dot(x, p + 3 * rb),
+                    Vector256<int> s;
+                    if (T.Q4)
+                    {
+                        // Rows j and j + 4 share a vector; three horizontal adds then leave row j in lane j.
+                        var x0 = Avx2.BroadcastVector128ToVector256(xq + 32 * b);
+                        var x1 = Avx2.BroadcastVector128ToVector256(xq + 32 * b + 16);
+                        s = Avx2.HorizontalAdd(
+                            Avx2.HorizontalAdd(T.DotPair(x0, x1, p, p + 4 * rb), T.DotPair(x0, x1, p + rb, p + 5 * rb)),
+                            Avx2.HorizontalAdd(T.DotPair(x0, x1, p + 2 * rb, p + 6 * rb), T.DotPair(x0, x1, p + 3 * rb, p + 7 * rb)));
+                    }
+                    else
+                    s = Sums(T.Dot(x, p), T.Dot(x, p + rb), T.Dot(x, p + 2 * rb), T.Dot(x, p + 3 * rb),
                         T.Dot(x, p + 4 * rb), T.Dot(x, p + 5 * rb), T.Dot(x, p + 6 * rb), T.Dot(x, p + 7 * rb));
                     // Q4_0 stores q + 8 and the dot products use q + 8 as is: Σ(q + 8)·x − 8·Σx.
                     if (T.Q4) s -= Vector256.Create(8 * Sum(x));
