@@ -32,16 +32,10 @@ public static unsafe class Int8MatMul
     /// <param name="threads">worker threads; 0 = all cores</param>
     public static void Multiply(ReadOnlySpan<float> x, int m, WeightMatrix w, ReadOnlySpan<float> bias, Span<float> y, int threads = 0)
     {
-        ArgumentNullException.ThrowIfNull(w);
-        if (!Supports(w.Type)) throw new NotSupportedException($"the integer product takes Q8_0 or Q4_0 weights, not {w.Type}");
-        ArgumentOutOfRangeException.ThrowIfNegative(m);
-        ArgumentOutOfRangeException.ThrowIfNegative(threads);
+        threads = MatMul.CheckOperands(x, m, w, bias, y, threads);
         int n = w.Rows, k = w.Cols;
-        if (x.Length < (long)m * k) throw new ArgumentException($"x holds {x.Length} values, fewer than {m} × {k}", nameof(x));
-        if (y.Length < (long)m * n) throw new ArgumentException($"y holds {y.Length} values, fewer than {m} × {n}", nameof(y));
-        if (!bias.IsEmpty && bias.Length != n) throw new ArgumentException($"bias has {bias.Length} values, not {n}", nameof(bias));
+        if (!Supports(w.Type)) throw new NotSupportedException($"the integer product takes Q8_0 or Q4_0 weights, not {w.Type}");
         if (m == 0) return;
-        if (threads == 0) threads = Environment.ProcessorCount;
 
         var q8 = activations ??= new Q8Activations();
         var path = Kernels.Path;

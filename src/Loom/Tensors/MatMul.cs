@@ -23,15 +23,9 @@ public static unsafe class MatMul
     /// <summary>y = x · Wᵀ + bias, the bias (length n, or empty for none) added to every row.</summary>
     public static void Multiply(ReadOnlySpan<float> x, int m, WeightMatrix w, ReadOnlySpan<float> bias, Span<float> y, int threads = 0)
     {
-        ArgumentNullException.ThrowIfNull(w);
-        ArgumentOutOfRangeException.ThrowIfNegative(m);
-        ArgumentOutOfRangeException.ThrowIfNegative(threads);
-        int n = w.Rows, k = w.Cols;
-        if (x.Length < (long)m * k) throw new ArgumentException($"x holds {x.Length} values, fewer than {m} × {k}", nameof(x));
-        if (y.Length < (long)m * n) throw new ArgumentException($"y holds {y.Length} values, fewer than {m} × {n}", nameof(y));
-        if (!bias.IsEmpty && bias.Length != n) throw new ArgumentException($"bias has {bias.Length} values, not {n}", nameof(bias));
+        threads = CheckOperands(x, m, w, bias, y, threads);
+        int n = w.Rows;
         if (m == 0) return;
-        if (threads == 0) threads = Environment.ProcessorCount;
 
         using var pin = w.Data.Pin();
         fixed (float* px = x)
@@ -43,6 +37,19 @@ public static unsafe class MatMul
             else Gemm.Run(px, m, w, (byte*)pin.Pointer, pb, py, threads, path);
         }
         if (!bias.IsEmpty && m == 1) TensorPrimitives.Add(y[..n], bias, y[..n]); // the GEMM adds it in its last pass
+    }
+
+    /// <summary>Checks the operands of y = x · Wᵀ + bias; returns the thread count to use (0 → all cores).</summary>
+    internal static int CheckOperands(ReadOnlySpan<float> x, int m, WeightMatrix w, ReadOnlySpan<float> bias, Span<float> y, int threads)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(threads);
+        int n = w.Rows, k = w.Cols;
+        if (x.Length < (long)m * k) throw new ArgumentException($"x holds {x.Length} values, fewer than {m} × {k}", nameof(x));
+        if (y.Length < (long)m * n) throw new ArgumentException($"y holds {y.Length} values, fewer than {m} × {n}", nameof(y));
+        if (!bias.IsEmpty && bias.Length != n) throw new ArgumentException($"bias has {bias.Length} values, not {n}", nameof(bias));
+        return threads == 0 ? Environment.ProcessorCount : threads;
     }
 
     /// <summary>Runs <paramref name="body"/> for 0..tasks−1 on up to <paramref name="threads"/> threads.</summary>

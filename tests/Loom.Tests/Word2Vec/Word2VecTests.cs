@@ -116,6 +116,8 @@ public sealed class Word2VecTests(ITestOutputHelper output)
         // 20 clusters of 15 words; each sentence draws its 10 words from one cluster. Words that share a cluster share
         // every context, so a trained model's nearest neighbours must be from the word's own cluster. The clusters
         // follow one another through the corpus, so every chunk the threads take must be trained for all of them to come out.
+        // Five epochs: with two, the bar holds for most seeds but not all (one in eight gave 78.6 %), and which thread's
+        // generator draws first depends on scheduling.
         const int clusters = 20, size = 15, count = 12_000;
         var random = new Random(11);
         var sentences = Enumerable.Range(0, count).Select(i =>
@@ -123,7 +125,7 @@ public sealed class Word2VecTests(ITestOutputHelper output)
             int c = i * clusters / count;
             return Enumerable.Range(0, 10).Select(_ => $"w{c}_{random.Next(size)}").ToArray();
         }).ToArray();
-        var model = Word2VecTrainer.Train(sentences, new Word2VecOptions { Dimensions = 24, Epochs = 2, Threads = threads });
+        var model = Word2VecTrainer.Train(sentences, new Word2VecOptions { Dimensions = 24, Epochs = 5, Threads = threads });
         Assert.Equal(clusters * size, model.Vocabulary.Count);
         string Cluster(string word) => word[..word.IndexOf('_')];
         double sameCluster = model.Vocabulary.Min(w => model.MostSimilar(w, size - 1).Count(n => Cluster(n.Word) == Cluster(w)) / (double)(size - 1));
