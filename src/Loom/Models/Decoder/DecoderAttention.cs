@@ -8,7 +8,7 @@ namespace Loom.Models.Decoder;
 /// <summary>
 /// Scaled dot-product attention of a batch of queries over a sequence's cached keys and values: causal, optionally
 /// limited to a sliding window, with grouped-query sharing (query head h reads key/value head h / (heads / kvHeads)).
-/// Work is split over (token, head) pairs.
+/// Work is split over (token, head) pairs, interleaved over the workers.
 /// </summary>
 internal static unsafe class DecoderAttention
 {
@@ -37,11 +37,11 @@ internal static unsafe class DecoderAttention
         int heads = config.Heads;
         int pairs = tokens * heads;
         int workers = observer is null ? Math.Max(1, Math.Min(Math.Min(threads, scores.Length), pairs)) : 1;
-        int perWorker = (pairs + workers - 1) / workers;
+        // Worker w takes pairs w, w + workers, …: a later token attends to more keys, so contiguous ranges would leave
+        // the last worker most of a causal prompt's work.
         MatMul.For(workers, workers, w =>
         {
-            int end = Math.Min(pairs, (w + 1) * perWorker);
-            for (int pair = w * perWorker; pair < end; pair++)
+            for (int pair = w; pair < pairs; pair += workers)
                 Head(config, layer, queries, new ReadOnlySpan<float>((float*)keys, length), new ReadOnlySpan<float>((float*)values, length),
                     start, pair / heads, pair % heads, output, scores[w], observer);
         });
