@@ -5,7 +5,8 @@ using Loom.Tensors;
 /// <summary>
 /// "gemm" suite: Loom's MatMul in GFLOP/s on the shapes the models use, for f32 / f16 / Q8_0 / Q4_0 weights with 1 and 2
 /// threads, side by side with OpenBLAS sgemm (the f32 peer, when libopenblas.so.0 is installed) and next to the machine's
-/// theoretical FMA peak; matrix-vector products in GB/s of weights read, next to stream copy/read bandwidth.
+/// theoretical FMA peak; matrix-vector products in GB/s of weights read, next to stream copy/read bandwidth. Q8_0 and Q4_0
+/// also run through <see cref="Int8MatMul"/> (rows "·i8": activations rounded to Q8_0, integer dot products; GOP/s).
 /// Options: --rounds N (default 5; each side runs alternately, best round kept); --all-types adds every other weight type.
 /// </summary>
 internal static unsafe class GemmBench
@@ -82,6 +83,16 @@ internal static unsafe class GemmBench
                     string peerText = peer == double.MaxValue ? "" : $"{flops / peer / 1e9,9:F1} {peer / loom,6:F2} {Difference(x, m, w, wf, n, k, blas!, threads),16:E1}";
                     Console.WriteLine($"{name,-30} {type,-6} {threads,3} {gflops,12:F1} {100 * gflops / (peakPerCore * threads),6:F0}% {gbs} {peerText}");
                 }
+                // The same weights through the integer product the decoders and the encoder's Q8_0 path use (GOP/s).
+                if (Int8MatMul.Supports(type))
+                    foreach (int threads in new[] { 1, 2 })
+                    {
+                        double best = double.MaxValue;
+                        for (int r = 0; r < rounds; r++)
+                            best = Math.Min(best, Seconds(() => Int8MatMul.Multiply(x, m, ws[next++ % ws.Length], default, y, threads)));
+                        string gbs = m == 1 ? $"{w.Data.Length / best / 1e9,7:F1}" : $"{"",7}";
+                        Console.WriteLine($"{name,-30} {type + "·i8",-6} {threads,3} {2.0 * m * n * k / best / 1e9,12:F1} {"",7} {gbs}");
+                    }
             }
         }
         return 0;
