@@ -94,67 +94,78 @@ internal static class BertAttention
         }
     }
 
-    /// <summary>scores[r, j] = scale · q_r · k_j for the <see cref="Block"/> query rows, 32 keys at a time (16 accumulators).</summary>
-    private static void Scores(ReadOnlySpan<float> queries, int hs, float scale, ReadOnlySpan<float> keysT, int padded, Span<float> scores)
+    /// <summary>scores[r, j] = scale · q_r · k_j for the <see cref="Block"/> query rows (keys transposed: row k of keysT).</summary>
+    private static void Scores(ReadOnlySpan<float> queries, int hs, float scale, ReadOnlySpan<float> keysT, int padded, Span<float> scores) =>
+        FourRows(queries, hs, keysT, padded, hs, scale, scores);
+
+    /// <summary>outputs[r] = Σ_j p[r, j] · v_j for the <see cref="Block"/> rows of probabilities.</summary>
+    private static void Weighted(ReadOnlySpan<float> p, int padded, int length, ReadOnlySpan<float> values, int hs, Span<float> outputs) =>
+        FourRows(p, padded, values, hs, length, 1f, outputs);
+
+    /// <summary>
+    /// c[r, 0..width) = scale · Σ_k a[r, k] · b[k, 0..width) for four rows r: a's rows <paramref name="aStride"/> apart,
+    /// b's and c's rows <paramref name="width"/> apart (a multiple of 8); 32 columns at a time in 16 accumulators, then 8.
+    /// </summary>
+    private static void FourRows(ReadOnlySpan<float> a, int aStride, ReadOnlySpan<float> b, int width, int inner, float scale, Span<float> c)
     {
-        ref float kt = ref MemoryMarshal.GetReference(keysT);
-        ref float s = ref MemoryMarshal.GetReference(scores);
-        ref float q = ref MemoryMarshal.GetReference(queries);
+        ref float bm = ref MemoryMarshal.GetReference(b);
+        ref float cm = ref MemoryMarshal.GetReference(c);
+        ref float am = ref MemoryMarshal.GetReference(a);
         int j = 0;
-        for (; j + 32 <= padded; j += 32)
+        for (; j + 32 <= width; j += 32)
         {
             Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
             Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
             Vector256<float> a20 = default, a21 = default, a22 = default, a23 = default;
             Vector256<float> a30 = default, a31 = default, a32 = default, a33 = default;
-            for (int k = 0; k < hs; k++)
+            for (int k = 0; k < inner; k++)
             {
-                nuint at = (nuint)(k * padded + j);
-                var k0 = Vector256.LoadUnsafe(ref kt, at);
-                var k1 = Vector256.LoadUnsafe(ref kt, at + 8);
-                var k2 = Vector256.LoadUnsafe(ref kt, at + 16);
-                var k3 = Vector256.LoadUnsafe(ref kt, at + 24);
-                var q0 = Vector256.Create(Unsafe.Add(ref q, k));
-                a00 = Vector256.FusedMultiplyAdd(q0, k0, a00);
-                a01 = Vector256.FusedMultiplyAdd(q0, k1, a01);
-                a02 = Vector256.FusedMultiplyAdd(q0, k2, a02);
-                a03 = Vector256.FusedMultiplyAdd(q0, k3, a03);
-                var q1 = Vector256.Create(Unsafe.Add(ref q, hs + k));
-                a10 = Vector256.FusedMultiplyAdd(q1, k0, a10);
-                a11 = Vector256.FusedMultiplyAdd(q1, k1, a11);
-                a12 = Vector256.FusedMultiplyAdd(q1, k2, a12);
-                a13 = Vector256.FusedMultiplyAdd(q1, k3, a13);
-                var q2 = Vector256.Create(Unsafe.Add(ref q, 2 * hs + k));
-                a20 = Vector256.FusedMultiplyAdd(q2, k0, a20);
-                a21 = Vector256.FusedMultiplyAdd(q2, k1, a21);
-                a22 = Vector256.FusedMultiplyAdd(q2, k2, a22);
-                a23 = Vector256.FusedMultiplyAdd(q2, k3, a23);
-                var q3 = Vector256.Create(Unsafe.Add(ref q, 3 * hs + k));
-                a30 = Vector256.FusedMultiplyAdd(q3, k0, a30);
-                a31 = Vector256.FusedMultiplyAdd(q3, k1, a31);
-                a32 = Vector256.FusedMultiplyAdd(q3, k2, a32);
-                a33 = Vector256.FusedMultiplyAdd(q3, k3, a33);
+                nuint at = (nuint)(k * width + j);
+                var b0 = Vector256.LoadUnsafe(ref bm, at);
+                var b1 = Vector256.LoadUnsafe(ref bm, at + 8);
+                var b2 = Vector256.LoadUnsafe(ref bm, at + 16);
+                var b3 = Vector256.LoadUnsafe(ref bm, at + 24);
+                var x0 = Vector256.Create(Unsafe.Add(ref am, k));
+                a00 = Vector256.FusedMultiplyAdd(x0, b0, a00);
+                a01 = Vector256.FusedMultiplyAdd(x0, b1, a01);
+                a02 = Vector256.FusedMultiplyAdd(x0, b2, a02);
+                a03 = Vector256.FusedMultiplyAdd(x0, b3, a03);
+                var x1 = Vector256.Create(Unsafe.Add(ref am, aStride + k));
+                a10 = Vector256.FusedMultiplyAdd(x1, b0, a10);
+                a11 = Vector256.FusedMultiplyAdd(x1, b1, a11);
+                a12 = Vector256.FusedMultiplyAdd(x1, b2, a12);
+                a13 = Vector256.FusedMultiplyAdd(x1, b3, a13);
+                var x2 = Vector256.Create(Unsafe.Add(ref am, 2 * aStride + k));
+                a20 = Vector256.FusedMultiplyAdd(x2, b0, a20);
+                a21 = Vector256.FusedMultiplyAdd(x2, b1, a21);
+                a22 = Vector256.FusedMultiplyAdd(x2, b2, a22);
+                a23 = Vector256.FusedMultiplyAdd(x2, b3, a23);
+                var x3 = Vector256.Create(Unsafe.Add(ref am, 3 * aStride + k));
+                a30 = Vector256.FusedMultiplyAdd(x3, b0, a30);
+                a31 = Vector256.FusedMultiplyAdd(x3, b1, a31);
+                a32 = Vector256.FusedMultiplyAdd(x3, b2, a32);
+                a33 = Vector256.FusedMultiplyAdd(x3, b3, a33);
             }
-            Store(a00, a01, a02, a03, scale, ref s, (nuint)j);
-            Store(a10, a11, a12, a13, scale, ref s, (nuint)(padded + j));
-            Store(a20, a21, a22, a23, scale, ref s, (nuint)(2 * padded + j));
-            Store(a30, a31, a32, a33, scale, ref s, (nuint)(3 * padded + j));
+            Store(a00, a01, a02, a03, scale, ref cm, (nuint)j);
+            Store(a10, a11, a12, a13, scale, ref cm, (nuint)(width + j));
+            Store(a20, a21, a22, a23, scale, ref cm, (nuint)(2 * width + j));
+            Store(a30, a31, a32, a33, scale, ref cm, (nuint)(3 * width + j));
         }
-        for (; j < padded; j += 8)
+        for (; j < width; j += 8)
         {
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            for (int k = 0; k < hs; k++)
+            for (int k = 0; k < inner; k++)
             {
-                var kv = Vector256.LoadUnsafe(ref kt, (nuint)(k * padded + j));
-                a0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref q, k)), kv, a0);
-                a1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref q, hs + k)), kv, a1);
-                a2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref q, 2 * hs + k)), kv, a2);
-                a3 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref q, 3 * hs + k)), kv, a3);
+                var bv = Vector256.LoadUnsafe(ref bm, (nuint)(k * width + j));
+                a0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref am, k)), bv, a0);
+                a1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref am, aStride + k)), bv, a1);
+                a2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref am, 2 * aStride + k)), bv, a2);
+                a3 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref am, 3 * aStride + k)), bv, a3);
             }
-            (a0 * scale).StoreUnsafe(ref s, (nuint)j);
-            (a1 * scale).StoreUnsafe(ref s, (nuint)(padded + j));
-            (a2 * scale).StoreUnsafe(ref s, (nuint)(2 * padded + j));
-            (a3 * scale).StoreUnsafe(ref s, (nuint)(3 * padded + j));
+            (a0 * scale).StoreUnsafe(ref cm, (nuint)j);
+            (a1 * scale).StoreUnsafe(ref cm, (nuint)(width + j));
+            (a2 * scale).StoreUnsafe(ref cm, (nuint)(2 * width + j));
+            (a3 * scale).StoreUnsafe(ref cm, (nuint)(3 * width + j));
         }
     }
 
@@ -164,69 +175,5 @@ internal static class BertAttention
         (a1 * scale).StoreUnsafe(ref s, at + 8);
         (a2 * scale).StoreUnsafe(ref s, at + 16);
         (a3 * scale).StoreUnsafe(ref s, at + 24);
-    }
-
-    /// <summary>outputs[r] = Σ_j p[r, j] · v_j for the <see cref="Block"/> rows of probabilities, 32 columns at a time.</summary>
-    private static void Weighted(ReadOnlySpan<float> p, int padded, int length, ReadOnlySpan<float> values, int hs, Span<float> outputs)
-    {
-        ref float v = ref MemoryMarshal.GetReference(values);
-        ref float o = ref MemoryMarshal.GetReference(outputs);
-        ref float pr = ref MemoryMarshal.GetReference(p);
-        int c = 0;
-        for (; c + 32 <= hs; c += 32)
-        {
-            Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
-            Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
-            Vector256<float> a20 = default, a21 = default, a22 = default, a23 = default;
-            Vector256<float> a30 = default, a31 = default, a32 = default, a33 = default;
-            for (int j = 0; j < length; j++)
-            {
-                nuint at = (nuint)(j * hs + c);
-                var v0 = Vector256.LoadUnsafe(ref v, at);
-                var v1 = Vector256.LoadUnsafe(ref v, at + 8);
-                var v2 = Vector256.LoadUnsafe(ref v, at + 16);
-                var v3 = Vector256.LoadUnsafe(ref v, at + 24);
-                var p0 = Vector256.Create(Unsafe.Add(ref pr, j));
-                a00 = Vector256.FusedMultiplyAdd(p0, v0, a00);
-                a01 = Vector256.FusedMultiplyAdd(p0, v1, a01);
-                a02 = Vector256.FusedMultiplyAdd(p0, v2, a02);
-                a03 = Vector256.FusedMultiplyAdd(p0, v3, a03);
-                var p1 = Vector256.Create(Unsafe.Add(ref pr, padded + j));
-                a10 = Vector256.FusedMultiplyAdd(p1, v0, a10);
-                a11 = Vector256.FusedMultiplyAdd(p1, v1, a11);
-                a12 = Vector256.FusedMultiplyAdd(p1, v2, a12);
-                a13 = Vector256.FusedMultiplyAdd(p1, v3, a13);
-                var p2 = Vector256.Create(Unsafe.Add(ref pr, 2 * padded + j));
-                a20 = Vector256.FusedMultiplyAdd(p2, v0, a20);
-                a21 = Vector256.FusedMultiplyAdd(p2, v1, a21);
-                a22 = Vector256.FusedMultiplyAdd(p2, v2, a22);
-                a23 = Vector256.FusedMultiplyAdd(p2, v3, a23);
-                var p3 = Vector256.Create(Unsafe.Add(ref pr, 3 * padded + j));
-                a30 = Vector256.FusedMultiplyAdd(p3, v0, a30);
-                a31 = Vector256.FusedMultiplyAdd(p3, v1, a31);
-                a32 = Vector256.FusedMultiplyAdd(p3, v2, a32);
-                a33 = Vector256.FusedMultiplyAdd(p3, v3, a33);
-            }
-            Store(a00, a01, a02, a03, 1f, ref o, (nuint)c);
-            Store(a10, a11, a12, a13, 1f, ref o, (nuint)(hs + c));
-            Store(a20, a21, a22, a23, 1f, ref o, (nuint)(2 * hs + c));
-            Store(a30, a31, a32, a33, 1f, ref o, (nuint)(3 * hs + c));
-        }
-        for (; c < hs; c += 8)
-        {
-            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            for (int j = 0; j < length; j++)
-            {
-                var vv = Vector256.LoadUnsafe(ref v, (nuint)(j * hs + c));
-                a0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref pr, j)), vv, a0);
-                a1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref pr, padded + j)), vv, a1);
-                a2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref pr, 2 * padded + j)), vv, a2);
-                a3 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref pr, 3 * padded + j)), vv, a3);
-            }
-            a0.StoreUnsafe(ref o, (nuint)c);
-            a1.StoreUnsafe(ref o, (nuint)(hs + c));
-            a2.StoreUnsafe(ref o, (nuint)(2 * hs + c));
-            a3.StoreUnsafe(ref o, (nuint)(3 * hs + c));
-        }
     }
 }
