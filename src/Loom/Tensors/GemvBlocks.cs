@@ -119,13 +119,8 @@ internal static unsafe class GemvBlocks
             byte* qh = row + 16;
             for (int c = 0; c < 4; c++)
             {
-                // 6-bit scales and mins of sub-blocks 2c and 2c+1 (see Quantization.KQuants)
-                int j = 2 * c;
-                int sc1 = j < 4 ? scales[j] & 63 : (scales[j + 4] & 15) | (scales[j - 4] >> 6) << 4;
-                int m1 = j < 4 ? scales[j + 4] & 63 : (scales[j + 4] >> 4) | (scales[j] >> 6) << 4;
-                j++;
-                int sc2 = j < 4 ? scales[j] & 63 : (scales[j + 4] & 15) | (scales[j - 4] >> 6) << 4;
-                int m2 = j < 4 ? scales[j + 4] & 63 : (scales[j + 4] >> 4) | (scales[j] >> 6) << 4;
+                (int sc1, int m1) = Quantization.ScaleMinK(new ReadOnlySpan<byte>(scales, 12), 2 * c);
+                (int sc2, int m2) = Quantization.ScaleMinK(new ReadOnlySpan<byte>(scales, 12), 2 * c + 1);
                 float d1 = d * sc1, o1 = dmin * m1, d2 = d * sc2, o2 = dmin * m2;
                 for (int half = 0; half < 32; half += 16)
                 {

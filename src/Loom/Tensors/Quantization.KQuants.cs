@@ -88,7 +88,8 @@ public static partial class Quantization
         }
     }
 
-    private static (int Scale, int Min) ScaleMinK(ReadOnlySpan<byte> s, int j) => j < 4
+    /// <summary>The 6-bit scale and min of sub-block j of a Q4_K / Q5_K super-block, from its 12 packed bytes.</summary>
+    internal static (int Scale, int Min) ScaleMinK(ReadOnlySpan<byte> s, int j) => j < 4
         ? (s[j] & 63, s[j + 4] & 63)
         : ((s[j + 4] & 15) | (s[j - 4] >> 6) << 4, (s[j + 4] >> 4) | (s[j] >> 6) << 4);
 
