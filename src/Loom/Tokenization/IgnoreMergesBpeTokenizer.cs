@@ -47,9 +47,7 @@ public sealed class IgnoreMergesBpeTokenizer : Tokenizer
             start = match.Index + match.Length;
         }
         EncodeOrdinary(input, start, input.Length, tokens);
-        int count = Math.Min(tokens.Count, settings.MaxTokenCount);
-        int consumed = count == tokens.Count ? input.Length : tokens.Take(count).Select(t => t.Offset.End.Value).DefaultIfEmpty(0).Max();
-        return new EncodeResults<EncodedToken> { Tokens = tokens.Take(count).ToList(), NormalizedText = null, CharsConsumed = consumed };
+        return TokenTruncation.Results(tokens, input.Length, settings.MaxTokenCount);
     }
 
     private void EncodeOrdinary(string input, int start, int end, List<EncodedToken> output)

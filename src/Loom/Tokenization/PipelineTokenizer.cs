@@ -40,9 +40,7 @@ public sealed class PipelineTokenizer : Tokenizer
             start = next + length;
         }
         foreach (var (id, token) in _frame.Suffix) tokens.Add(new EncodedToken(id, token, span.Length..span.Length));
-        int count = Math.Min(tokens.Count, settings.MaxTokenCount);
-        int consumed = count == tokens.Count ? span.Length : tokens.Take(count).Select(t => t.Offset.End.Value).DefaultIfEmpty(0).Max();
-        return new EncodeResults<EncodedToken> { Tokens = tokens.Take(count).ToList(), NormalizedText = null, CharsConsumed = consumed };
+        return TokenTruncation.Results(tokens, span.Length, settings.MaxTokenCount);
     }
 
     private void EncodeSegment(NormalizedText segment, List<EncodedToken> output, List<(int Id, int Start, int End)> pieces)

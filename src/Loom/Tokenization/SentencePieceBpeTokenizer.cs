@@ -70,9 +70,7 @@ public sealed class SentencePieceBpeTokenizer : Tokenizer
             start = next + length;
         }
         foreach (int id in _suffix) tokens.Add(new EncodedToken(id, _tokens[id], default));
-        int count = Math.Min(tokens.Count, settings.MaxTokenCount);
-        int consumed = count == tokens.Count ? span.Length : tokens.Take(count).Select(t => t.Offset.End.Value).DefaultIfEmpty(0).Max();
-        return new EncodeResults<EncodedToken> { Tokens = tokens.Take(count).ToList(), NormalizedText = null, CharsConsumed = consumed };
+        return TokenTruncation.Results(tokens, span.Length, settings.MaxTokenCount);
     }
 
     private void EncodeSegment(ReadOnlySpan<char> segment, int offset, List<EncodedToken> output)

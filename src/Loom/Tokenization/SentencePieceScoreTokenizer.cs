@@ -75,9 +75,7 @@ public sealed class SentencePieceScoreTokenizer : Tokenizer
             }
         }
         if (_eos is int eos) tokens.Add(new EncodedToken(eos, _tokens[eos], default));
-        int count = Math.Min(tokens.Count, settings.MaxTokenCount);
-        int consumed = count == tokens.Count ? input.Length : tokens.Take(count).Select(t => t.Offset.End.Value).DefaultIfEmpty(0).Max();
-        return new EncodeResults<EncodedToken> { Tokens = tokens.Take(count).ToList(), NormalizedText = null, CharsConsumed = consumed };
+        return TokenTruncation.Results(tokens, input.Length, settings.MaxTokenCount);
     }
 
     /// <summary>Splits the text at special tokens, each token in turn (longest first) over the text fragments left.</summary>

@@ -111,9 +111,7 @@ public sealed class SentencePieceTokenizer : Tokenizer
             else tokens.Add(Token(unknown, offset));
         }
         if (_options.AddEndOfSentence && _model.EndOfSentenceId >= 0) tokens.Add(Token(_model.EndOfSentenceId, default));
-        int count = Math.Min(tokens.Count, settings.MaxTokenCount);
-        int consumed = count == tokens.Count ? input.Length : tokens.Take(count).Select(t => t.Offset.End.Value).DefaultIfEmpty(0).Max();
-        return new EncodeResults<EncodedToken> { Tokens = count == tokens.Count ? tokens : tokens.GetRange(0, count), NormalizedText = null, CharsConsumed = consumed };
+        return TokenTruncation.Results(tokens, input.Length, settings.MaxTokenCount);
     }
 
     private EncodedToken Token(int id, Range offset) => new(id, _pieces[id], offset);
