@@ -86,6 +86,44 @@ public class MatMulTests
         }
     }
 
+    /// <summary>The F16 matrix-vector product converts weights the short way and recomputes a row that holds Inf or NaN
+    /// exactly: every class of f16 value — zeros, subnormals, the largest finite, infinities, NaN — gives what the
+    /// exact conversion gives.</summary>
+    [Theory]
+    [MemberData(nameof(KernelPathCollection.Paths), MemberType = typeof(KernelPathCollection))]
+    public void HalfRowsWithExtremeValuesMatchTheExactConversion(KernelPath path)
+    {
+        const int k = 96;
+        ushort[][] specials =
+        [
+            [0x0000, 0x8000], [0x0001, 0x8001, 0x03ff, 0x83ff], [0x7bff, 0xfbff, 0x0400],
+            [0x7c00], [0xfc00], [0x7e00], [0x7c01, 0xfe00], [0x7bff, 0x3c00, 0x7800, 0x0400], // the last: no Inf, but large
+        ];
+        var rng = new Random(5);
+        var bits = new ushort[specials.Length * k];
+        for (int r = 0; r < specials.Length; r++)
+            for (int c = 0; c < k; c++)
+                bits[r * k + c] = c % 7 == 3 ? specials[r][c / 7 % specials[r].Length] : BitConverter.HalfToUInt16Bits((Half)(rng.NextDouble() * 2 - 1));
+        var w = new WeightMatrix(GgmlType.F16, specials.Length, k, System.Runtime.InteropServices.MemoryMarshal.AsBytes(bits.AsSpan()).ToArray());
+        var x = new float[k];
+        for (int c = 0; c < k; c++) x[c] = (float)(rng.NextDouble() + 0.5); // positive: an infinite weight gives an infinite sum
+        var y = new float[specials.Length];
+        KernelPathCollection.On(path, () => MatMul.Multiply(x, 1, w, y, threads: 1));
+        for (int r = 0; r < specials.Length; r++)
+        {
+            double sum = 0, magnitude = 0;
+            for (int c = 0; c < k; c++)
+            {
+                double t = (double)(float)BitConverter.UInt16BitsToHalf(bits[r * k + c]) * x[c];
+                sum += t;
+                magnitude += Math.Abs(t);
+            }
+            if (double.IsNaN(sum)) Assert.True(float.IsNaN(y[r]), $"row {r} on {path}: {y[r]}, reference NaN");
+            else if (double.IsInfinity(sum)) Assert.Equal(sum, (double)y[r]);
+            else Assert.True(Math.Abs(y[r] - sum) <= 1e-5 * magnitude + 1e-30, $"row {r} on {path}: {y[r]}, reference {sum}");
+        }
+    }
+
     [Fact]
     public void RefusesMismatchedBuffers()
     {
