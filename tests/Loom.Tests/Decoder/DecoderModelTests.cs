@@ -43,6 +43,27 @@ public sealed class DecoderModelTests(ITestOutputHelper output) : IDisposable
         Assert.True(DecoderParityTests.MaxAbsDiff(fromHf, ReferenceDecoder.Logits(tiny, Prompt)) <= 1e-4);
     }
 
+    /// <summary>Attention's vector paths (64 columns in registers, 16-column and 8-column tails; keys in pairs with an odd
+    /// one left) on every head size the loop shapes can meet, against the float64 reference, over a 31-token prompt.</summary>
+    [Theory]
+    [InlineData(256, 8)]   // head size 32
+    [InlineData(384, 8)]   // 48
+    [InlineData(320, 4)]   // 80
+    [InlineData(384, 4)]   // 96
+    [InlineData(512, 4)]   // 128
+    [InlineData(320, 8)]   // 40: 8-column vectors only
+    public void AttentionMatchesTheReferenceOnEveryHeadSize(int embedding, int heads)
+    {
+        var tiny = new TinyDecoder(new TinyDecoderSpec("qwen2", GgmlType.F32) { Embedding = embedding, Heads = heads, Layers = 1 });
+        string gguf = Path.Combine(_folder, $"heads-{embedding}-{heads}.gguf");
+        tiny.WriteGguf(gguf);
+        int[] prompt = [.. Enumerable.Range(0, 31).Select(i => (i * 37 + 11) % 320)];
+        double diff = DecoderParityTests.MaxAbsDiff(DecoderParityTests.LoomLogits(gguf, prompt, rounding: ActivationRounding.None),
+            ReferenceDecoder.Logits(tiny, prompt));
+        output.WriteLine($"head size {embedding / heads}: |Loom − float64| = {diff:E2}");
+        Assert.True(diff <= 1e-5, $"head size {embedding / heads}: {diff:E2}");
+    }
+
     /// <summary>Llama 3.1 frequency scaling (GGUF rope_freqs) against llama.cpp.</summary>
     [Fact]
     public void Llama3RopeScalingMatchesLlamaCpp()
