@@ -20,6 +20,7 @@ internal static unsafe class Gemv
         int perTask = (n + tasks - 1) / tasks;
         bool fused = k % 32 == 0 && GemvQuantized.Handles(type, path);
         bool fusedBlocks = GemvBlocks.Handles(type, path);
+        bool finiteHalves = fused && type == GgmlType.F16 && path == KernelPath.Avx512 && w.HalvesAreFinite;
         nint xa = (nint)x, ya = (nint)y, wa = (nint)wp;
         MatMul.For(tasks, threads, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (t) =>
         {
@@ -30,6 +31,11 @@ internal static unsafe class Gemv
             for (int j = t * perTask; j < end; j++)
             {
                 byte* r = ws + (long)j * rowBytes;
+                if (finiteHalves)
+                {
+                    ys[j] = GemvQuantized.DotFiniteF16Avx512(xs, (ushort*)r, k / 32);
+                    continue;
+                }
                 if (fused)
                 {
                     ys[j] = GemvQuantized.Dot(type, xs, r, k / 32, path);

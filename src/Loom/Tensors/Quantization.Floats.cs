@@ -55,6 +55,24 @@ public static partial class Quantization
         }
     }
 
+    /// <summary>True when no f16 value in <paramref name="bytes"/> has the all-ones exponent of Inf and NaN.</summary>
+    internal static bool HalvesAreFinite(ReadOnlySpan<byte> bytes)
+    {
+        var halves = MemoryMarshal.Cast<byte, ushort>(bytes);
+        var exponent = Vector256.Create((ushort)0x7c00);
+        int i = 0;
+        for (; i + 64 <= halves.Length; i += 64)
+        {
+            var h = MemoryMarshal.Cast<ushort, Vector256<ushort>>(halves.Slice(i, 64));
+            // The largest exponent field of 64 values: 0x7c00 only if one of them is Inf or NaN.
+            var top = Vector256.Max(Vector256.Max(h[0] & exponent, h[1] & exponent), Vector256.Max(h[2] & exponent, h[3] & exponent));
+            if (Vector256.EqualsAny(top, exponent)) return false;
+        }
+        for (; i < halves.Length; i++)
+            if ((halves[i] & 0x7c00) == 0x7c00) return false;
+        return true;
+    }
+
     /// <summary>16 f16 values → f32, as <see cref="HalfToSingle(ushort)"/> does one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector512<float> HalfToSingle(Vector256<ushort> h)

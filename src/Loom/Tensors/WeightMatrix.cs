@@ -50,6 +50,19 @@ public sealed class WeightMatrix
         return packed;
     }
 
+    private int _halvesFinite; // 0 unknown, 1 yes, 2 no
+
+    /// <summary>F16 weights only: true when no value is Inf or NaN, so the matrix-vector product may take its short
+    /// conversion. Found by one pass over the bytes on first use (≈ 30 ms per GB) and kept.</summary>
+    internal bool HalvesAreFinite
+    {
+        get
+        {
+            if (_halvesFinite == 0) _halvesFinite = Quantization.HalvesAreFinite(Data.Span) ? 1 : 2;
+            return _halvesFinite == 1;
+        }
+    }
+
     /// <summary>Wraps f32 values, row-major [rows × cols] (a copy on the heap already, so packed for repeated products).</summary>
     public static WeightMatrix FromFloats(float[] values, int rows, int cols)
     {
