@@ -39,15 +39,16 @@ public static unsafe class Int8MatMul
 
         var q8 = activations ??= new Q8Activations();
         var path = Kernels.Path;
+        // The packed VNNI product (more than one row) reads x as unsigned bytes, x + 128: rounded straight into that form.
+        bool unsigned = m > 1 && Vnni(path);
         using var pin = w.Data.Pin();
         fixed (float* px = x)
+        fixed (float* pb = bias)
         fixed (float* py = y)
         {
-            q8.Quantize(px, m, k, threads, path);
-            Run(q8, w, (byte*)pin.Pointer, py, threads, path);
+            q8.Quantize(px, m, k, threads, path, unsigned);
+            Run(q8, unsigned, w, (byte*)pin.Pointer, pb, py, threads, path);
         }
-        if (!bias.IsEmpty)
-            for (int i = 0; i < m; i++) TensorPrimitives.Add(y.Slice(i * n, n), bias, y.Slice(i * n, n));
     }
 
     /// <summary>The x rows as <see cref="Multiply"/> rounds them, decoded back to f32 (for tests and references).</summary>
@@ -60,49 +61,75 @@ public static unsafe class Int8MatMul
         return result;
     }
 
-    private static void Run(Q8Activations q8, WeightMatrix w, byte* wp, float* y, int threads, KernelPath path)
+    private static bool Vnni(KernelPath path) => path == KernelPath.Avx512 && AvxVnni.IsSupported;
+
+    /// <param name="unsigned">q8 holds x + 128 (for the packed VNNI product) rather than x</param>
+    /// <param name="bias">length n, or null</param>
+    private static void Run(Q8Activations q8, bool unsigned, WeightMatrix w, byte* wp, float* bias, float* y, int threads, KernelPath path)
     {
         int m = q8.Rows, n = w.Rows;
-        bool vnni = path == KernelPath.Avx512 && AvxVnni.IsSupported;
-        // The packed VNNI product reads x as unsigned bytes: x + 128.
-        sbyte* xb = vnni && m > 1 ? Biased(q8.Quants, (long)m * w.Cols) : q8.Quants;
-        var operands = new Operands(q8.Quants, xb, q8.Scales, w.Cols, wp, w.RowBytes, w.Type == GgmlType.Q4_0, y, n);
+        var operands = new Operands(q8.Quants, q8.Scales, w.Cols, wp, w.RowBytes, w.Type == GgmlType.Q4_0, y, n);
         nint state = (nint)(&operands);
-        if (path == KernelPath.Scalar)
+        if (path == KernelPath.Scalar || m == 1)
         {
-            int tasks = Math.Min(n, threads * 4);
-            MatMul.For(tasks, threads, t => ((Operands*)state)->Scalar(m, n * t / tasks, n * (t + 1) / tasks));
+            if (path == KernelPath.Scalar)
+            {
+                int parts = Math.Min(n, threads * 4);
+                MatMul.For(parts, threads, t => ((Operands*)state)->Scalar(m, n * t / parts, n * (t + 1) / parts));
+            }
+            else Gemv(state, n, w.RowBytes, threads, path);
+            if (bias is not null)
+                for (int i = 0; i < m; i++) TensorPrimitives.Add(new ReadOnlySpan<float>(y + (long)i * n, n), new ReadOnlySpan<float>(bias, n), new Span<float>(y + (long)i * n, n));
+            return;
         }
-        else if (m == 1)
+        // A task packs enough panels to fill about 256 KB of cache (every row of x then streams past them once), but no
+        // more than leaves two tasks per thread. Weights kept for repeated products are packed once, whole.
+        int panels = (n + 7) / 8, panelBytes = w.Cols / 32 * PanelBlockBytes;
+        int perTask = Math.Clamp(PanelCacheBytes / panelBytes, 1, Math.Max(1, panels / (2 * threads)));
+        int tasks = (panels + perTask - 1) / perTask;
+        byte[]? kept = w.PackForRepeatedProducts ? w.Int8Panels(PackAll) : null;
+        fixed (byte* all = kept)
         {
-            // Memory-bound: threads take even ranges of weight rows (multiples of 8) so W streams through once.
-            int groups = (n + 7) / 8, tasks = Math.Min(groups, threads * 4);
-            // A small W (the K and V projections of a GQA model, 64 KB) is done in a few µs; fork/join would cost more.
-            if ((long)n * w.RowBytes < GemvParallelBytes) tasks = 1;
+            nint packed = (nint)all;
             MatMul.For(tasks, threads, t =>
             {
                 var o = (Operands*)state;
-                int first = 8 * (groups * t / tasks), end = Math.Min(n, 8 * (groups * (t + 1) / tasks));
-                if (o->Q4 && vnni) o->Gemv<Q4_0Vnni>(first, end);
-                else if (o->Q4) o->Gemv<Q4_0Avx2>(first, end);
-                else if (vnni) o->Gemv<Q8_0Vnni>(first, end);
-                else o->Gemv<Q8_0Avx2>(first, end);
+                int first = t * perTask, end = Math.Min(panels, (t + 1) * perTask);
+                if (unsigned) o->Gemm<VnniPanel>(m, first, end, (byte*)packed, bias);
+                else o->Gemm<Avx2Panel>(m, first, end, (byte*)packed, bias);
             });
         }
-        else
+    }
+
+    /// <summary>One row of x: memory-bound, so threads take even ranges of weight rows (multiples of 8) and W streams
+    /// through once.</summary>
+    private static void Gemv(nint state, int n, int rowBytes, int threads, KernelPath path)
+    {
+        bool vnni = Vnni(path);
+        int groups = (n + 7) / 8, tasks = Math.Min(groups, threads * 4);
+        // A small W (the K and V projections of a GQA model, 64 KB) is done in a few µs; fork/join would cost more.
+        if ((long)n * rowBytes < GemvParallelBytes) tasks = 1;
+        MatMul.For(tasks, threads, t =>
         {
-            // A task packs enough panels to fill about 256 KB of cache (every row of x then streams past them once),
-            // but no more than leaves two tasks per thread.
-            int panels = (n + 7) / 8, panelBytes = w.Cols / 32 * PanelBlockBytes;
-            int perTask = Math.Clamp(PanelCacheBytes / panelBytes, 1, Math.Max(1, panels / (2 * threads)));
-            int tasks = (panels + perTask - 1) / perTask;
-            MatMul.For(tasks, threads, t =>
-            {
-                var o = (Operands*)state;
-                if (vnni) o->Gemm<VnniPanel>(m, t * perTask, Math.Min(panels, (t + 1) * perTask));
-                else o->Gemm<Avx2Panel>(m, t * perTask, Math.Min(panels, (t + 1) * perTask));
-            });
-        }
+            var o = (Operands*)state;
+            int first = 8 * (groups * t / tasks), end = Math.Min(n, 8 * (groups * (t + 1) / tasks));
+            if (o->Q4 && vnni) o->Gemv<Q4_0Vnni>(first, end);
+            else if (o->Q4) o->Gemv<Q4_0Avx2>(first, end);
+            else if (vnni) o->Gemv<Q8_0Vnni>(first, end);
+            else o->Gemv<Q8_0Avx2>(first, end);
+        });
+    }
+
+    /// <summary>Every panel of <paramref name="w"/>, for weights kept packed.</summary>
+    private static byte[] PackAll(WeightMatrix w)
+    {
+        int panels = (w.Rows + 7) / 8, panelBytes = w.Cols / 32 * PanelBlockBytes;
+        var bytes = GC.AllocateUninitializedArray<byte>(checked(panels * panelBytes), pinned: true);
+        using var pin = w.Data.Pin();
+        var operands = new Operands(null, null, w.Cols, (byte*)pin.Pointer, w.RowBytes, w.Type == GgmlType.Q4_0, null, w.Rows);
+        fixed (byte* dst = bytes)
+            for (int p = 0; p < panels; p++) operands.Pack(p * 8, dst + (long)p * panelBytes);
+        return bytes;
     }
 
     /// <summary>Bytes of packed panels a task keeps in cache while every row of x passes.</summary>
@@ -117,19 +144,6 @@ public static unsafe class Int8MatMul
     private const long GemvParallelBytes = 256 * 1024;
 
     [ThreadStatic] private static byte[]? panelScratch;
-    [ThreadStatic] private static sbyte[]? biased;
-    /// <summary>x + 128 as unsigned bytes, in a pinned per-thread buffer.</summary>
-    private static sbyte* Biased(sbyte* x, long count)
-    {
-        if (biased is null || biased.Length < count) biased = GC.AllocateUninitializedArray<sbyte>(checked((int)count), pinned: true);
-        sbyte* b = (sbyte*)Unsafe.AsPointer(ref biased[0]);
-        long i = 0;
-        var flip = Vector256.Create(unchecked((sbyte)0x80));
-        for (; i + 32 <= count; i += 32) (Vector256.Load(x + i) ^ flip).Store(b + i);
-        for (; i < count; i++) b[i] = (sbyte)(x[i] ^ 0x80);
-        return b;
-    }
-
     /// <summary>One block's 32 quants as signed bytes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<sbyte> LoadBlock(byte* block, bool q4)
@@ -253,10 +267,10 @@ public static unsafe class Int8MatMul
     }
 
     /// <summary>
-    /// The operands of one product. Every path computes, for each output, S_b = Σ x·w over block b exactly (int32),
+    /// The operands of one product; xq holds x as signed bytes, or as x + 128 for the VNNI panels. Every path computes, for each output, S_b = Σ x·w over block b exactly (int32),
     /// then y = fma(S_b, d_x·d_w, y) over b = 0, 1, … in order, from 0: the same bits whatever the path or tiling.
     /// </summary>
-    private readonly struct Operands(sbyte* xq, sbyte* xb, float* xd, int k, byte* w, int rowBytes, bool q4, float* y, int n)
+    private readonly struct Operands(sbyte* xq, float* xd, int k, byte* w, int rowBytes, bool q4, float* y, int n)
     {
         private readonly int _blocks = k / 32;
         private readonly int _blockBytes = q4 ? 18 : 34;
@@ -309,16 +323,22 @@ public static unsafe class Int8MatMul
             for (; c < end; c++) One(0, c);
         }
 
-        /// <summary>Panels [firstPanel, endPanel) (8 weight rows each) against every row of x: packs them, then runs
-        /// 4 rows of x × 8 weight rows at a time.</summary>
+        /// <summary>Panels [firstPanel, endPanel) (8 weight rows each) against every row of x, 4 rows of x × 8 weight rows
+        /// at a time; the panels come from <paramref name="kept"/> (every panel of W, packed once) or are packed here.</summary>
+        /// <param name="bias">added to every row of the result, or null</param>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Gemm<T>(int m, int firstPanel, int endPanel) where T : struct, IPanelDot
+        public void Gemm<T>(int m, int firstPanel, int endPanel, byte* kept, float* bias) where T : struct, IPanelDot
         {
             int panelBytes = _blocks * PanelBlockBytes;
-            int needed = (endPanel - firstPanel) * panelBytes;
-            if (panelScratch is null || panelScratch.Length < needed) panelScratch = GC.AllocateUninitializedArray<byte>(needed, pinned: true);
-            byte* panels = (byte*)Unsafe.AsPointer(ref panelScratch[0]);
-            for (int p = firstPanel; p < endPanel; p++) Pack(p * 8, panels + (p - firstPanel) * panelBytes);
+            byte* panels;
+            if (kept is not null) panels = kept + (long)firstPanel * panelBytes;
+            else
+            {
+                int needed = (endPanel - firstPanel) * panelBytes;
+                if (panelScratch is null || panelScratch.Length < needed) panelScratch = GC.AllocateUninitializedArray<byte>(needed, pinned: true);
+                panels = (byte*)Unsafe.AsPointer(ref panelScratch[0]);
+                for (int p = firstPanel; p < endPanel; p++) Pack(p * 8, panels + (p - firstPanel) * panelBytes);
+            }
             var tile = stackalloc float[32];
             for (int r = 0; r < m; r += 4)
                 for (int p = firstPanel; p < endPanel; p++)
@@ -329,14 +349,18 @@ public static unsafe class Int8MatMul
                     else
                         for (int i = 0; i < rows; i++) Tile1<T>(panel, r + i, tile + 8 * i);
                     for (int i = 0; i < rows; i++)
-                        if (columns == 8) Vector256.Load(tile + 8 * i).Store(y + (long)(r + i) * n + c);
-                        else new Span<float>(tile + 8 * i, columns).CopyTo(new Span<float>(y + (long)(r + i) * n + c, columns));
+                    {
+                        float* row = y + (long)(r + i) * n + c;
+                        if (columns == 8) (bias is null ? Vector256.Load(tile + 8 * i) : Vector256.Load(tile + 8 * i) + Vector256.Load(bias + c)).Store(row);
+                        else
+                            for (int j = 0; j < columns; j++) row[j] = bias is null ? tile[8 * i + j] : tile[8 * i + j] + bias[c + j];
+                    }
                 }
         }
 
         /// <summary>Weight rows c..c+7 (missing rows zero) in the packed layout of <see cref="PanelBlockBytes"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Pack(int c, byte* panel)
+        public void Pack(int c, byte* panel)
         {
             for (int j = 0; j < 8; j++)
             {
@@ -358,7 +382,7 @@ public static unsafe class Int8MatMul
         private void Tile4<T>(byte* panel, int r, float* tile) where T : struct, IPanelDot
         {
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            sbyte* x0 = xb + (long)r * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
+            sbyte* x0 = xq + (long)r * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
             float* d0 = xd + (long)r * _blocks, d1 = d0 + _blocks, d2 = d1 + _blocks, d3 = d2 + _blocks;
             for (int b = 0; b < _blocks; b++, panel += PanelBlockBytes, x0 += 32, x1 += 32, x2 += 32, x3 += 32)
             {
@@ -398,7 +422,7 @@ public static unsafe class Int8MatMul
         private void Tile1<T>(byte* panel, int r, float* tile) where T : struct, IPanelDot
         {
             Vector256<float> a0 = default;
-            sbyte* x0 = xb + (long)r * k;
+            sbyte* x0 = xq + (long)r * k;
             float* d0 = xd + (long)r * _blocks;
             for (int b = 0; b < _blocks; b++, panel += PanelBlockBytes, x0 += 32)
             {

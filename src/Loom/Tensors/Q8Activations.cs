@@ -25,7 +25,8 @@ internal sealed unsafe class Q8Activations
     public float* Scales => (float*)Unsafe.AsPointer(ref _scales[0]);
 
     /// <summary>Rounds <paramref name="rows"/> × <paramref name="cols"/> values (cols a multiple of 32).</summary>
-    public void Quantize(float* x, int rows, int cols, int threads, KernelPath path)
+    /// <param name="unsigned">store q + 128 as unsigned bytes (the operand form of VNNI's vpdpbusd) instead of q</param>
+    public void Quantize(float* x, int rows, int cols, int threads, KernelPath path, bool unsigned = false)
     {
         if (cols % 32 != 0) throw new ArgumentException($"{cols} columns are not a whole number of 32-value blocks", nameof(cols));
         long values = (long)rows * cols;
@@ -46,14 +47,15 @@ internal sealed unsafe class Q8Activations
         {
             long first = (long)rows * t / tasks * blocksPerRow, end = (long)rows * (t + 1) / tasks * blocksPerRow;
             for (long b = first; b < end; b++)
-                ((float*)da)[b] = QuantizeBlock((float*)xa + b * 32, (sbyte*)qa + b * 32, path);
+                ((float*)da)[b] = QuantizeBlock((float*)xa + b * 32, (sbyte*)qa + b * 32, path, unsigned);
         });
     }
 
     /// <summary>Rounds 32 values; returns the block's scale.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float QuantizeBlock(float* x, sbyte* q, KernelPath path)
+    internal static float QuantizeBlock(float* x, sbyte* q, KernelPath path, bool unsigned = false)
     {
+        byte flip = unsigned ? (byte)0x80 : (byte)0;
         if (path != KernelPath.Scalar)
         {
             var v0 = Vector256.Load(x);
@@ -69,13 +71,13 @@ internal sealed unsafe class Q8Activations
             var i1 = Avx.ConvertToVector256Int32(Avx.RoundToNearestInteger(v1 * id));
             var i2 = Avx.ConvertToVector256Int32(Avx.RoundToNearestInteger(v2 * id));
             var i3 = Avx.ConvertToVector256Int32(Avx.RoundToNearestInteger(v3 * id));
-            Vector256.Narrow(Vector256.Narrow(i0, i1), Vector256.Narrow(i2, i3)).Store(q);
+            (Vector256.Narrow(Vector256.Narrow(i0, i1), Vector256.Narrow(i2, i3)) ^ Vector256.Create(unchecked((sbyte)flip))).Store(q);
             return Scale(amax);
         }
         float a = 0;
         for (int j = 0; j < 32; j++) a = MathF.Max(a, MathF.Abs(x[j]));
         float inverse = a != 0 ? 127f / a : 0f;
-        for (int j = 0; j < 32; j++) q[j] = (sbyte)(int)MathF.Round(x[j] * inverse, MidpointRounding.ToEven);
+        for (int j = 0; j < 32; j++) q[j] = (sbyte)((int)MathF.Round(x[j] * inverse, MidpointRounding.ToEven) ^ flip);
         return Scale(a);
     }
 

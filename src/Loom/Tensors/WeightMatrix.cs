@@ -30,9 +30,10 @@ public sealed class WeightMatrix
     public ReadOnlyMemory<byte> Data { get; }
 
     /// <summary>
-    /// Keep an f32 copy of the weights in the GEMM's panel layout, built on the first multi-row product, so that repeated
-    /// products (every batch of an encoder) skip re-laying them out. Costs one more f32 copy of the matrix, so it is off
-    /// for weights read from a file (a memory-mapped model would double its memory); <see cref="FromFloats"/> turns it on.
+    /// Keep a copy of the weights in the GEMM's panel layout (f32 panels; for Q8_0/Q4_0 the integer product's int8
+    /// panels), built on the first multi-row product, so that repeated products (every batch of an encoder) skip
+    /// re-laying them out. Costs one more copy of the matrix, so it is off for weights read from a file (a memory-mapped
+    /// model would double its memory); <see cref="FromFloats"/> and the encoder's quantized copies turn it on.
     /// </summary>
     public bool PackForRepeatedProducts { get; init; }
 
@@ -62,6 +63,12 @@ public sealed class WeightMatrix
             return _halvesFinite == 1;
         }
     }
+
+    private byte[]? _int8Panels;
+
+    /// <summary>Q8_0/Q4_0 weights laid out as <see cref="Int8MatMul"/>'s packed panels, built by <paramref name="pack"/>
+    /// on first use and kept (a race builds them twice, harmlessly).</summary>
+    internal byte[] Int8Panels(Func<WeightMatrix, byte[]> pack) => _int8Panels ??= pack(this);
 
     /// <summary>Wraps f32 values, row-major [rows × cols] (a copy on the heap already, so packed for repeated products).</summary>
     public static WeightMatrix FromFloats(float[] values, int rows, int cols)

@@ -79,8 +79,8 @@ public class Int8MatMulTests
     }
 
     /// <summary>Scalar, AVX2 (pmaddubsw) and AVX-VNNI (on the Avx512 path, when the CPU has it) give the same bits, for one row
-    /// (generation), tiles and their edges, any thread count; a row's result does not depend on its batch; bias is added.
-    /// The 600 × 896 shapes are big enough for the one-row product to use more than one thread.</summary>
+    /// (generation), tiles and their edges, any thread count, panels packed per call or kept with the matrix; a row's
+    /// result does not depend on its batch; bias is added. The 600 × 896 shapes are big enough for the one-row product to use more than one thread.</summary>
     [Theory]
     [InlineData(GgmlType.Q8_0, 35, 160)]
     [InlineData(GgmlType.Q4_0, 35, 160)]
@@ -101,12 +101,19 @@ public class Int8MatMulTests
         var bias = MatMulTests.RandomValues(rng, n);
         var scalar = new float[m * n];
         KernelPathCollection.On(KernelPath.Scalar, () => Int8MatMul.Multiply(x, m, w, bias, scalar, threads: 1));
+        var kept = new WeightMatrix(type, n, k, w.Data) { PackForRepeatedProducts = true };
         foreach (var path in Enum.GetValues<KernelPath>().Where(Kernels.IsSupported))
             foreach (int threads in new[] { 1, 2 })
             {
                 var y = new float[m * n];
                 KernelPathCollection.On(path, () => Int8MatMul.Multiply(x, m, w, bias, y, threads));
                 Assert.Equal(scalar, y);
+                for (int call = 0; call < 2; call++) // the first call packs and keeps, the second reuses
+                {
+                    Array.Clear(y);
+                    KernelPathCollection.On(path, () => Int8MatMul.Multiply(x, m, kept, bias, y, threads));
+                    Assert.Equal(scalar, y);
+                }
                 for (int r = 0; r < m; r += 3)
                 {
                     var one = new float[n];

@@ -57,7 +57,7 @@ public sealed class BertModel
         {
             var values = new float[(long)w.Rows * w.Cols];
             Quantization.Dequantize(w.Type, w.Data.Span, values);
-            return new WeightMatrix(type, w.Rows, w.Cols, Quantization.Quantize(type, values));
+            return new WeightMatrix(type, w.Rows, w.Cols, Quantization.Quantize(type, values)) { PackForRepeatedProducts = true };
         }
         var layers = _layers.Select(l => l with
         {
