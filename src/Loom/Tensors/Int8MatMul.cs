@@ -267,8 +267,9 @@ public static unsafe class Int8MatMul
     }
 
     /// <summary>
-    /// The operands of one product; xq holds x as signed bytes, or as x + 128 for the VNNI panels. Every path computes, for each output, S_b = Σ x·w over block b exactly (int32),
-    /// then y = fma(S_b, d_x·d_w, y) over b = 0, 1, … in order, from 0: the same bits whatever the path or tiling.
+    /// The operands of one product; xq holds x as signed bytes, or as x + 128 for the VNNI panels. Every path computes,
+    /// for each output, S_b = Σ x·w over block b exactly (int32), then y = fma(S_b, d_x·d_w, y) over b = 0, 1, … in
+    /// order, from 0: the same bits whatever the path or tiling.
     /// </summary>
     private readonly struct Operands(sbyte* xq, float* xd, int k, byte* w, int rowBytes, bool q4, float* y, int n)
     {
@@ -339,23 +340,34 @@ public static unsafe class Int8MatMul
                 panels = (byte*)Unsafe.AsPointer(ref panelScratch[0]);
                 for (int p = firstPanel; p < endPanel; p++) Pack(p * 8, panels + (p - firstPanel) * panelBytes);
             }
-            var tile = stackalloc float[32];
+            var tile = stackalloc float[64];
             for (int r = 0; r < m; r += 4)
-                for (int p = firstPanel; p < endPanel; p++)
+                for (int p = firstPanel; p < endPanel; p += 2)
                 {
                     byte* panel = panels + (p - firstPanel) * panelBytes;
-                    int c = p * 8, columns = Math.Min(8, n - c), rows = Math.Min(4, m - r);
-                    if (rows == 4) Tile4<T>(panel, r, tile);
+                    int rows = Math.Min(4, m - r), pair = Math.Min(2, endPanel - p);
+                    if (rows == 4 && pair == 2) Tile4x16<T>(panel, panel + panelBytes, r, tile);
                     else
-                        for (int i = 0; i < rows; i++) Tile1<T>(panel, r + i, tile + 8 * i);
-                    for (int i = 0; i < rows; i++)
-                    {
-                        float* row = y + (long)(r + i) * n + c;
-                        if (columns == 8) (bias is null ? Vector256.Load(tile + 8 * i) : Vector256.Load(tile + 8 * i) + Vector256.Load(bias + c)).Store(row);
-                        else
-                            for (int j = 0; j < columns; j++) row[j] = bias is null ? tile[8 * i + j] : tile[8 * i + j] + bias[c + j];
-                    }
+                        for (int h = 0; h < pair; h++)
+                            if (rows == 4) Tile4<T>(panel + h * panelBytes, r, tile + 32 * h);
+                            else
+                                for (int i = 0; i < rows; i++) Tile1<T>(panel + h * panelBytes, r + i, tile + 32 * h + 8 * i);
+                    for (int h = 0; h < pair; h++)
+                        Store(tile + 32 * h, r, rows, (p + h) * 8, bias);
                 }
+        }
+
+        /// <summary>Rows r … r+rows−1 of a tile (8 floats per row) into y at columns c … c+7 (fewer at the edge), plus bias.</summary>
+        private void Store(float* tile, int r, int rows, int c, float* bias)
+        {
+            int columns = Math.Min(8, n - c);
+            for (int i = 0; i < rows; i++)
+            {
+                float* row = y + (long)(r + i) * n + c;
+                if (columns == 8) (bias is null ? Vector256.Load(tile + 8 * i) : Vector256.Load(tile + 8 * i) + Vector256.Load(bias + c)).Store(row);
+                else
+                    for (int j = 0; j < columns; j++) row[j] = bias is null ? tile[8 * i + j] : tile[8 * i + j] + bias[c + j];
+            }
         }
 
         /// <summary>Weight rows c..c+7 (missing rows zero) in the packed layout of <see cref="PanelBlockBytes"/>.</summary>
@@ -376,6 +388,54 @@ public static unsafe class Int8MatMul
                     for (int g = 0; g < 8; g++) ((int*)(dst + 64))[8 * g + j] = groups.GetElement(g);
                 }
             }
+        }
+
+        /// <summary>4 rows of x × two panels (16 weight rows): each broadcast of x feeds two products, and eight
+        /// independent sums need no even/odd split. Same integer sums and the same f32 order as <see cref="Tile4{T}"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Tile4x16<T>(byte* pa, byte* pb, int r, float* tile) where T : struct, IPanelDot
+        {
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+            sbyte* x0 = xq + (long)r * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
+            float* d0 = xd + (long)r * _blocks, d1 = d0 + _blocks, d2 = d1 + _blocks, d3 = d2 + _blocks;
+            for (int b = 0; b < _blocks; b++, pa += PanelBlockBytes, pb += PanelBlockBytes, x0 += 32, x1 += 32, x2 += 32, x3 += 32)
+            {
+                var startA = T.Biased ? Vector256.Load((int*)pa + 8) : default;
+                var startB = T.Biased ? Vector256.Load((int*)pb + 8) : default;
+                Vector256<int> s0 = startA, s1 = startA, s2 = startA, s3 = startA, t0 = startB, t1 = startB, t2 = startB, t3 = startB;
+                for (int g = 0; g < 8; g++)
+                {
+                    var qa = Vector256.Load((sbyte*)pa + 64 + 32 * g);
+                    var qb = Vector256.Load((sbyte*)pb + 64 + 32 * g);
+                    int e0 = ((int*)x0)[g], e1 = ((int*)x1)[g], e2 = ((int*)x2)[g], e3 = ((int*)x3)[g];
+                    s0 = T.Add(s0, e0, qa);
+                    t0 = T.Add(t0, e0, qb);
+                    s1 = T.Add(s1, e1, qa);
+                    t1 = T.Add(t1, e1, qb);
+                    s2 = T.Add(s2, e2, qa);
+                    t2 = T.Add(t2, e2, qb);
+                    s3 = T.Add(s3, e3, qa);
+                    t3 = T.Add(t3, e3, qb);
+                }
+                var scalesA = Vector256.Load((float*)pa);
+                var scalesB = Vector256.Load((float*)pb);
+                a0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s0), scalesA * Vector256.Create(d0[b]), a0);
+                a1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s1), scalesA * Vector256.Create(d1[b]), a1);
+                a2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s2), scalesA * Vector256.Create(d2[b]), a2);
+                a3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s3), scalesA * Vector256.Create(d3[b]), a3);
+                b0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(t0), scalesB * Vector256.Create(d0[b]), b0);
+                b1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(t1), scalesB * Vector256.Create(d1[b]), b1);
+                b2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(t2), scalesB * Vector256.Create(d2[b]), b2);
+                b3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(t3), scalesB * Vector256.Create(d3[b]), b3);
+            }
+            a0.Store(tile);
+            a1.Store(tile + 8);
+            a2.Store(tile + 16);
+            a3.Store(tile + 24);
+            b0.Store(tile + 32);
+            b1.Store(tile + 40);
+            b2.Store(tile + 48);
+            b3.Store(tile + 56);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
