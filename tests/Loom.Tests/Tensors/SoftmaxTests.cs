@@ -6,7 +6,7 @@ namespace Loom.Tests.Tensors;
 /// (f32 exp of arguments up to ~40 in magnitude, then normalised).</summary>
 public class SoftmaxTests
 {
-    public static TheoryData<int> Lengths() => [1, 7, 33, 4097];
+    public static TheoryData<int> Lengths() => [1, 7, 8, 12, 33, 4097]; // vector body, vector tail, scalar-only rows
 
     [Theory]
     [MemberData(nameof(Lengths))]

@@ -65,15 +65,23 @@ internal static class BertAttention
         for (int i0 = 0; i0 < length; i0 += Block)
         {
             int rows = Math.Min(Block, length - i0);
-            queries.Clear();
-            for (int r = 0; r < rows; r++) qkv.Slice((i0 + r) * stride + qAt, hs).CopyTo(queries.Slice(r * hs, hs));
-            if (vectors) Scores(queries, hs, scale, keysT, padded, scores);
+            // A full block reads its queries from qkv and writes its outputs into context in place; the last, partial
+            // block goes through scratch rows (its missing rows would reach past the sequence).
+            bool full = rows == Block;
+            if (!full)
+            {
+                queries.Clear();
+                for (int r = 0; r < rows; r++) qkv.Slice((i0 + r) * stride + qAt, hs).CopyTo(queries.Slice(r * hs, hs));
+            }
+            var q = full ? qkv[(i0 * stride + qAt)..] : queries;
+            int qStride = full ? stride : hs;
+            if (vectors) FourRows(q, qStride, keysT, padded, hs, scale, scores, padded);
             else
                 for (int r = 0; r < rows; r++)
                     for (int j = 0; j < length; j++)
                     {
                         float sum = 0;
-                        for (int k = 0; k < hs; k++) sum += queries[r * hs + k] * keysT[k * padded + j];
+                        for (int k = 0; k < hs; k++) sum += q[r * qStride + k] * keysT[k * padded + j];
                         scores[r * padded + j] = sum * scale;
                     }
             for (int r = 0; r < rows; r++)
@@ -82,32 +90,29 @@ internal static class BertAttention
                 Loom.Tensors.Softmax.InPlace(row);
                 if (probabilities is not null) row.CopyTo(probabilities.AsSpan((head * length + i0 + r) * length, length));
             }
-            if (vectors) Weighted(scores, padded, length, values, hs, outputs);
+            var o = full ? context[(i0 * d + head * hs)..] : outputs;
+            int oStride = full ? d : hs;
+            if (vectors) FourRows(scores, padded, values, hs, length, 1f, o, oStride);
             else
                 for (int r = 0; r < rows; r++)
                 {
-                    var output = outputs.Slice(r * hs, hs);
+                    var output = o.Slice(r * oStride, hs);
                     output.Clear();
                     for (int j = 0; j < length; j++) TensorPrimitives.MultiplyAdd(values.Slice(j * hs, hs), scores[r * padded + j], output, output);
                 }
-            for (int r = 0; r < rows; r++) outputs.Slice(r * hs, hs).CopyTo(context.Slice((i0 + r) * d + head * hs, hs));
+            if (!full)
+                for (int r = 0; r < rows; r++) outputs.Slice(r * hs, hs).CopyTo(context.Slice((i0 + r) * d + head * hs, hs));
         }
     }
 
-    /// <summary>scores[r, j] = scale · q_r · k_j for the <see cref="Block"/> query rows (keys transposed: row k of keysT).</summary>
-    private static void Scores(ReadOnlySpan<float> queries, int hs, float scale, ReadOnlySpan<float> keysT, int padded, Span<float> scores) =>
-        FourRows(queries, hs, keysT, padded, hs, scale, scores);
-
-    /// <summary>outputs[r] = Σ_j p[r, j] · v_j for the <see cref="Block"/> rows of probabilities.</summary>
-    private static void Weighted(ReadOnlySpan<float> p, int padded, int length, ReadOnlySpan<float> values, int hs, Span<float> outputs) =>
-        FourRows(p, padded, values, hs, length, 1f, outputs);
-
     /// <summary>
     /// c[r, 0..width) = scale · Σ_k a[r, k] · b[k, 0..width) for four rows r: a's rows <paramref name="aStride"/> apart,
-    /// b's and c's rows <paramref name="width"/> apart (a multiple of 8); 32 columns at a time in 16 accumulators, then 8.
+    /// b's rows <paramref name="width"/> apart (a multiple of 8), c's <paramref name="cStride"/>; 32 columns at a time in
+    /// 16 accumulators, then 8. Scores (a = queries, b = keys transposed) and weighted values (a = probabilities, b = values).
     /// </summary>
-    private static void FourRows(ReadOnlySpan<float> a, int aStride, ReadOnlySpan<float> b, int width, int inner, float scale, Span<float> c)
+    private static void FourRows(ReadOnlySpan<float> a, int aStride, ReadOnlySpan<float> b, int width, int inner, float scale, Span<float> c, int cStride)
     {
+        if (a.Length < 3 * aStride + inner || c.Length < 3 * cStride + width) throw new ArgumentException("four rows do not fit");
         ref float bm = ref MemoryMarshal.GetReference(b);
         ref float cm = ref MemoryMarshal.GetReference(c);
         ref float am = ref MemoryMarshal.GetReference(a);
@@ -147,9 +152,9 @@ internal static class BertAttention
                 a33 = Vector256.FusedMultiplyAdd(x3, b3, a33);
             }
             Store(a00, a01, a02, a03, scale, ref cm, (nuint)j);
-            Store(a10, a11, a12, a13, scale, ref cm, (nuint)(width + j));
-            Store(a20, a21, a22, a23, scale, ref cm, (nuint)(2 * width + j));
-            Store(a30, a31, a32, a33, scale, ref cm, (nuint)(3 * width + j));
+            Store(a10, a11, a12, a13, scale, ref cm, (nuint)(cStride + j));
+            Store(a20, a21, a22, a23, scale, ref cm, (nuint)(2 * cStride + j));
+            Store(a30, a31, a32, a33, scale, ref cm, (nuint)(3 * cStride + j));
         }
         for (; j < width; j += 8)
         {
@@ -163,9 +168,9 @@ internal static class BertAttention
                 a3 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref am, 3 * aStride + k)), bv, a3);
             }
             (a0 * scale).StoreUnsafe(ref cm, (nuint)j);
-            (a1 * scale).StoreUnsafe(ref cm, (nuint)(width + j));
-            (a2 * scale).StoreUnsafe(ref cm, (nuint)(2 * width + j));
-            (a3 * scale).StoreUnsafe(ref cm, (nuint)(3 * width + j));
+            (a1 * scale).StoreUnsafe(ref cm, (nuint)(cStride + j));
+            (a2 * scale).StoreUnsafe(ref cm, (nuint)(2 * cStride + j));
+            (a3 * scale).StoreUnsafe(ref cm, (nuint)(3 * cStride + j));
         }
     }
 
