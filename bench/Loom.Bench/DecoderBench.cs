@@ -42,10 +42,11 @@ internal static class DecoderBench
                 default: Console.Error.WriteLine($"decoder: unknown option {args[i]}"); return 2;
             }
         }
+        Directory.CreateDirectory(folder);
         NativeLibraryConfig.All.WithLogCallback((level, message) => { });
         Console.WriteLine($"Qwen2-0.5B-like: {layers} layers, embedding {Embedding}, {Heads} heads / {KvHeads} KV, FFN {FeedForward}, vocab {Vocabulary}; " +
                           $"prompt {prompt} tokens, generation {gen} tokens; best of {rounds} alternating rounds; kernel path {Kernels.Path}; Loom activations {rounding}");
-        Console.WriteLine($"{"type",-5} {"thr",3} | {"Loom pp/s",9} {"llama pp/s",10} {"ratio",5} | {"Loom tg/s",9} {"llama tg/s",10} {"ratio",5} | {"Loom load s",11} {"llama load s",12}");
+        Console.WriteLine($"{"type",-5} {"thr",3} | {"Loom pp/s",9} {"llama pp/s",10} {"ratio",5} | {"Loom tg/s",9} {"llama tg/s",10} {"ratio",5} | {"Loom load s",11} {"llama load s",12} | {"Loom MB",7} {"llama MB",8}");
         var random = new Random(1);
         int[] tokens = Enumerable.Range(0, prompt).Select(_ => random.Next(3, Vocabulary)).ToArray();
         foreach (var type in types)
@@ -61,20 +62,26 @@ internal static class DecoderBench
                     llama = Result.Best(llama, RunLlama(path, tokens, gen, threads));
                 }
                 Console.WriteLine($"{type,-5} {threads,3} | {loom.Prompt,9:F1} {llama.Prompt,10:F1} {loom.Prompt / llama.Prompt,5:F2} | " +
-                                  $"{loom.Generation,9:F1} {llama.Generation,10:F1} {loom.Generation / llama.Generation,5:F2} | {loom.Load,11:F2} {llama.Load,12:F2}");
+                                  $"{loom.Generation,9:F1} {llama.Generation,10:F1} {loom.Generation / llama.Generation,5:F2} | {loom.Load,11:F2} {llama.Load,12:F2} | {loom.Megabytes,7:F0} {llama.Megabytes,8:F0}");
             }
         }
         return 0;
     }
 
-    private readonly record struct Result(double Prompt, double Generation, double Load)
+    /// <param name="Megabytes">resident memory the run added to the process (weights mapped and touched, KV cache,
+    /// buffers), measured before the engine is disposed; the larger of the rounds</param>
+    private readonly record struct Result(double Prompt, double Generation, double Load, double Megabytes)
     {
         public static Result Best(Result a, Result b) =>
-            new(Math.Max(a.Prompt, b.Prompt), Math.Max(a.Generation, b.Generation), a.Load == 0 ? b.Load : Math.Min(a.Load, b.Load));
+            new(Math.Max(a.Prompt, b.Prompt), Math.Max(a.Generation, b.Generation), a.Load == 0 ? b.Load : Math.Min(a.Load, b.Load),
+                Math.Max(a.Megabytes, b.Megabytes));
     }
+
+    private static double AddedMegabytes(long before) => (Environment.WorkingSet - before) / 1048576.0;
 
     private static Result RunLoom(string path, int[] prompt, int gen, int threads, ActivationRounding rounding)
     {
+        long before = Environment.WorkingSet;
         var clock = Stopwatch.StartNew();
         using var model = DecoderModel.Load(path, new DecoderOptions { Threads = threads, ActivationRounding = rounding });
         double load = clock.Elapsed.TotalSeconds;
@@ -85,11 +92,12 @@ internal static class DecoderBench
         double promptRate = prompt.Length / clock.Elapsed.TotalSeconds;
         clock.Restart();
         for (int i = 0; i < gen; i++) model.Forward([ArgMax(logits)], cache, logits);
-        return new(promptRate, gen / clock.Elapsed.TotalSeconds, load);
+        return new(promptRate, gen / clock.Elapsed.TotalSeconds, load, AddedMegabytes(before));
     }
 
     private static Result RunLlama(string path, int[] prompt, int gen, int threads)
     {
+        long before = Environment.WorkingSet;
         var clock = Stopwatch.StartNew();
         var parameters = new ModelParams(path)
         {
@@ -117,7 +125,7 @@ internal static class DecoderBench
             Check(context.Decode(batch));
             context.NativeHandle.GetLogitsIth(0).CopyTo(logits);
         }
-        return new(promptRate, gen / clock.Elapsed.TotalSeconds, load);
+        return new(promptRate, gen / clock.Elapsed.TotalSeconds, load, AddedMegabytes(before));
     }
 
     private static void Check(DecodeResult result)
