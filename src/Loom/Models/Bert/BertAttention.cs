@@ -107,8 +107,9 @@ internal static class BertAttention
 
     /// <summary>
     /// c[r, 0..width) = scale · Σ_k a[r, k] · b[k, 0..width) for four rows r: a's rows <paramref name="aStride"/> apart,
-    /// b's rows <paramref name="width"/> apart (a multiple of 8), c's <paramref name="cStride"/>; 32 columns at a time in
-    /// 16 accumulators, then 8. Scores (a = queries, b = keys transposed) and weighted values (a = probabilities, b = values).
+    /// b's rows <paramref name="width"/> apart (a multiple of 8), c's <paramref name="cStride"/>; 32 columns at a time
+    /// (in 8 zmm or 16 ymm accumulators), then 16 (with 512-bit vectors), then 8. Scores (a = queries, b = keys
+    /// transposed) and weighted values (a = probabilities, b = values).
     /// </summary>
     private static void FourRows(ReadOnlySpan<float> a, int aStride, ReadOnlySpan<float> b, int width, int inner, float scale, Span<float> c, int cStride)
     {
@@ -117,6 +118,53 @@ internal static class BertAttention
         ref float cm = ref MemoryMarshal.GetReference(c);
         ref float am = ref MemoryMarshal.GetReference(a);
         int j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // The same FMA chain per output in 512-bit registers: half the instructions, the same bits.
+            for (; j + 32 <= width; j += 32)
+            {
+                Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default;
+                Vector512<float> a20 = default, a21 = default, a30 = default, a31 = default;
+                for (int k = 0; k < inner; k++)
+                {
+                    nuint at = (nuint)(k * width + j);
+                    var b0 = Vector512.LoadUnsafe(ref bm, at);
+                    var b1 = Vector512.LoadUnsafe(ref bm, at + 16);
+                    var x0 = Vector512.Create(Unsafe.Add(ref am, k));
+                    a00 = Vector512.FusedMultiplyAdd(x0, b0, a00);
+                    a01 = Vector512.FusedMultiplyAdd(x0, b1, a01);
+                    var x1 = Vector512.Create(Unsafe.Add(ref am, aStride + k));
+                    a10 = Vector512.FusedMultiplyAdd(x1, b0, a10);
+                    a11 = Vector512.FusedMultiplyAdd(x1, b1, a11);
+                    var x2 = Vector512.Create(Unsafe.Add(ref am, 2 * aStride + k));
+                    a20 = Vector512.FusedMultiplyAdd(x2, b0, a20);
+                    a21 = Vector512.FusedMultiplyAdd(x2, b1, a21);
+                    var x3 = Vector512.Create(Unsafe.Add(ref am, 3 * aStride + k));
+                    a30 = Vector512.FusedMultiplyAdd(x3, b0, a30);
+                    a31 = Vector512.FusedMultiplyAdd(x3, b1, a31);
+                }
+                Store(a00, a01, scale, ref cm, (nuint)j);
+                Store(a10, a11, scale, ref cm, (nuint)(cStride + j));
+                Store(a20, a21, scale, ref cm, (nuint)(2 * cStride + j));
+                Store(a30, a31, scale, ref cm, (nuint)(3 * cStride + j));
+            }
+            for (; j + 16 <= width; j += 16)
+            {
+                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                for (int k = 0; k < inner; k++)
+                {
+                    var bv = Vector512.LoadUnsafe(ref bm, (nuint)(k * width + j));
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref am, k)), bv, a0);
+                    a1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref am, aStride + k)), bv, a1);
+                    a2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref am, 2 * aStride + k)), bv, a2);
+                    a3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref am, 3 * aStride + k)), bv, a3);
+                }
+                (a0 * scale).StoreUnsafe(ref cm, (nuint)j);
+                (a1 * scale).StoreUnsafe(ref cm, (nuint)(cStride + j));
+                (a2 * scale).StoreUnsafe(ref cm, (nuint)(2 * cStride + j));
+                (a3 * scale).StoreUnsafe(ref cm, (nuint)(3 * cStride + j));
+            }
+        }
         for (; j + 32 <= width; j += 32)
         {
             Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
@@ -172,6 +220,12 @@ internal static class BertAttention
             (a2 * scale).StoreUnsafe(ref cm, (nuint)(2 * cStride + j));
             (a3 * scale).StoreUnsafe(ref cm, (nuint)(3 * cStride + j));
         }
+    }
+
+    private static void Store(Vector512<float> a0, Vector512<float> a1, float scale, ref float s, nuint at)
+    {
+        (a0 * scale).StoreUnsafe(ref s, at);
+        (a1 * scale).StoreUnsafe(ref s, at + 16);
     }
 
     private static void Store(Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3, float scale, ref float s, nuint at)
