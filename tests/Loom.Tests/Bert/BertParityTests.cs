@@ -12,17 +12,33 @@ namespace Loom.Tests.Bert;
 /// The test runs <see cref="Sentences"/> sentences per model to stay within the suite's budget; the "encoder" bench
 /// suite runs the same check on 2048 (<c>EncoderBench</c>).
 /// </summary>
+[Collection(Loom.Tests.Tensors.KernelPathCollection.Name)]
 public class BertParityTests(ITestOutputHelper output)
 {
     private const int Sentences = 300;
 
+    /// <summary>On the machine's best kernel path all <see cref="Sentences"/>; the other vector paths (forced) on 48.</summary>
+    public static TheoryData<string, Loom.Tensors.KernelPath> Cases()
+    {
+        var data = new TheoryData<string, Loom.Tensors.KernelPath>();
+        foreach (var name in new[] { "minilm", "arctic-xs" })
+            foreach (var path in new[] { Loom.Tensors.KernelPath.Avx512, Loom.Tensors.KernelPath.Avx2 })
+                if (Loom.Tensors.Kernels.IsSupported(path)) data.Add(name, path);
+        return data;
+    }
+
     [Theory]
-    [InlineData("minilm")]
-    [InlineData("arctic-xs")]
-    public void MatchesOnnxRuntimeOnFortunes(string name)
+    [MemberData(nameof(Cases))]
+    public void MatchesOnnxRuntimeOnFortunes(string name, Loom.Tensors.KernelPath path)
+    {
+        bool best = path == Loom.Tensors.Kernels.Path;
+        Loom.Tests.Tensors.KernelPathCollection.On(path, () => Compare(name, best ? Sentences : 48, path));
+    }
+
+    private void Compare(string name, int sentences, Loom.Tensors.KernelPath path)
     {
         using var encoder = SentenceEncoder.Create(name, new SentenceEncoderOptions { Threads = 2 });
-        var ids = Fortunes.Read().Take(Sentences).Select(encoder.Tokenize).OrderBy(s => s.Length).ToArray();
+        var ids = Fortunes.Read().Take(sentences).Select(encoder.Tokenize).OrderBy(s => s.Length).ToArray();
         using var reference = new OnnxRuntimeReference(DefaultModels.Resolve(name).ModelPath, threads: 2);
 
         var workspace = new BertWorkspace();
@@ -50,7 +66,7 @@ public class BertParityTests(ITestOutputHelper output)
                 worstCos = Math.Min(worstCos, Pooling.Cosine(a, e));
             }
         }
-        output.WriteLine($"{name}: {ids.Length} sentences, {ids.Sum(i => i.Length)} tokens; max |Δ| last_hidden_state {worstAbs:E2}; " +
+        output.WriteLine($"{name} on {path}: {ids.Length} sentences, {ids.Sum(i => i.Length)} tokens; max |Δ| last_hidden_state {worstAbs:E2}; " +
             $"min cosine {worstCos:F7}; Loom {loomTime.ElapsedMilliseconds} ms, ONNX Runtime {ortTime.ElapsedMilliseconds} ms");
         Assert.True(worstAbs <= 1e-4, $"max |Δ| = {worstAbs:E3}");
         Assert.True(worstCos >= 0.99999, $"min cosine = {worstCos:F7}");

@@ -58,10 +58,15 @@ public sealed class DecoderModelTests(ITestOutputHelper output) : IDisposable
         string gguf = Path.Combine(_folder, $"heads-{embedding}-{heads}.gguf");
         tiny.WriteGguf(gguf);
         int[] prompt = [.. Enumerable.Range(0, 31).Select(i => (i * 37 + 11) % 320)];
-        double diff = DecoderParityTests.MaxAbsDiff(DecoderParityTests.LoomLogits(gguf, prompt, rounding: ActivationRounding.None),
-            ReferenceDecoder.Logits(tiny, prompt));
-        output.WriteLine($"head size {embedding / heads}: |Loom − float64| = {diff:E2}");
-        Assert.True(diff <= 1e-5, $"head size {embedding / heads}: {diff:E2}");
+        var reference = ReferenceDecoder.Logits(tiny, prompt);
+        foreach (var path in Enum.GetValues<KernelPath>().Where(Kernels.IsSupported))
+        {
+            float[][]? logits = null;
+            Loom.Tests.Tensors.KernelPathCollection.On(path, () => logits = DecoderParityTests.LoomLogits(gguf, prompt, rounding: ActivationRounding.None));
+            double diff = DecoderParityTests.MaxAbsDiff(logits!, reference);
+            output.WriteLine($"head size {embedding / heads} on {path}: |Loom − float64| = {diff:E2}");
+            Assert.True(diff <= 1e-5, $"head size {embedding / heads} on {path}: {diff:E2}");
+        }
     }
 
     /// <summary>Llama 3.1 frequency scaling (GGUF rope_freqs) against llama.cpp.</summary>

@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Loom.Tensors;
 
 namespace Loom.Models.Bert;
 
@@ -61,7 +62,8 @@ internal static class BertAttention
             qkv.Slice(j * stride + vAt, hs).CopyTo(values.Slice(j * hs, hs));
         }
 
-        bool vectors = Vector256.IsHardwareAccelerated && hs % 8 == 0;
+        var path = Kernels.Path;
+        bool vectors = path != KernelPath.Scalar && hs % 8 == 0, wide = path == KernelPath.Avx512;
         for (int i0 = 0; i0 < length; i0 += Block)
         {
             int rows = Math.Min(Block, length - i0);
@@ -75,7 +77,7 @@ internal static class BertAttention
             }
             var q = full ? qkv[(i0 * stride + qAt)..] : queries;
             int qStride = full ? stride : hs;
-            if (vectors) FourRows(q, qStride, keysT, padded, hs, scale, scores, padded);
+            if (vectors) FourRows(q, qStride, keysT, padded, hs, scale, scores, padded, wide);
             else
                 for (int r = 0; r < rows; r++)
                     for (int j = 0; j < length; j++)
@@ -92,7 +94,7 @@ internal static class BertAttention
             }
             var o = full ? context[(i0 * d + head * hs)..] : outputs;
             int oStride = full ? d : hs;
-            if (vectors) FourRows(scores, padded, values, hs, length, 1f, o, oStride);
+            if (vectors) FourRows(scores, padded, values, hs, length, 1f, o, oStride, wide);
             else
                 for (int r = 0; r < rows; r++)
                 {
@@ -108,17 +110,17 @@ internal static class BertAttention
     /// <summary>
     /// c[r, 0..width) = scale · Σ_k a[r, k] · b[k, 0..width) for four rows r: a's rows <paramref name="aStride"/> apart,
     /// b's rows <paramref name="width"/> apart (a multiple of 8), c's <paramref name="cStride"/>; 32 columns at a time
-    /// (in 8 zmm or 16 ymm accumulators), then 16 (with 512-bit vectors), then 8. Scores (a = queries, b = keys
-    /// transposed) and weighted values (a = probabilities, b = values).
+    /// (in 8 zmm accumulators when <paramref name="wide"/>, else 16 ymm), then 16 (wide only), then 8. Scores
+    /// (a = queries, b = keys transposed) and weighted values (a = probabilities, b = values).
     /// </summary>
-    private static void FourRows(ReadOnlySpan<float> a, int aStride, ReadOnlySpan<float> b, int width, int inner, float scale, Span<float> c, int cStride)
+    private static void FourRows(ReadOnlySpan<float> a, int aStride, ReadOnlySpan<float> b, int width, int inner, float scale, Span<float> c, int cStride, bool wide)
     {
         if (a.Length < 3 * aStride + inner || c.Length < 3 * cStride + width) throw new ArgumentException("four rows do not fit");
         ref float bm = ref MemoryMarshal.GetReference(b);
         ref float cm = ref MemoryMarshal.GetReference(c);
         ref float am = ref MemoryMarshal.GetReference(a);
         int j = 0;
-        if (Vector512.IsHardwareAccelerated)
+        if (wide)
         {
             // The same FMA chain per output in 512-bit registers: half the instructions, the same bits.
             for (; j + 32 <= width; j += 32)

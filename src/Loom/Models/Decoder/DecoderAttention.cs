@@ -51,7 +51,7 @@ internal static unsafe class DecoderAttention
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scores(float* q, float* keys, int kvDim, int first, int last, int headSize, float scale, float* scores)
     {
-        if (Vector512.IsHardwareAccelerated && headSize % 16 == 0)
+        if (Kernels.Path == KernelPath.Avx512 && headSize % 16 == 0)
         {
             // Two sums per key; successive keys are independent, so their chains overlap.
             for (int j = first; j <= last; j++)
@@ -85,7 +85,7 @@ internal static unsafe class DecoderAttention
     private static void Weighted(float* values, int kvDim, int first, int last, int headSize, float* scores, float* o)
     {
         int c = 0;
-        if (Vector512.IsHardwareAccelerated && headSize % 16 == 0)
+        if (Kernels.Path == KernelPath.Avx512 && headSize % 16 == 0)
         {
             for (; c + 64 <= headSize; c += 64)
             {
@@ -140,7 +140,7 @@ internal static unsafe class DecoderAttention
 
         var row = scores.AsSpan(first, position - first + 1);
         var o = output.AsSpan((token * config.Heads + head) * headSize, headSize);
-        if (Vector256.IsHardwareAccelerated && headSize % 8 == 0)
+        if (Kernels.Path != KernelPath.Scalar && headSize % 8 == 0)
         {
             // Per key a 64-value dot product is too short for a library call: loops over registers instead.
             fixed (float* qp = q)
