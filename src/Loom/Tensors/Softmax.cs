@@ -66,13 +66,13 @@ public static class Softmax
             var m = Vector256.Create(shift);
             for (; i + 8 <= x.Length; i += 8)
             {
-                var e = ExpNonPositive(Vector256.LoadUnsafe(ref r, (nuint)i) - m);
+                var e = VectorExp.NonPositive(Vector256.LoadUnsafe(ref r, (nuint)i) - m);
                 e.StoreUnsafe(ref r, (nuint)i);
                 s += e;
             }
             if (i < x.Length)
             {
-                var e = ExpNonPositive(LoadTail(ref r, i, x.Length - i) - m); // the padding lanes' exp(−∞) is 0
+                var e = VectorExp.NonPositive(LoadTail(ref r, i, x.Length - i) - m); // the padding lanes' exp(−∞) is 0
                 for (int lane = 0; i + lane < x.Length; lane++) Unsafe.Add(ref r, i + lane) = e.GetElement(lane); // (vmaskmovps stores are slow on AMD)
                 s += e;
             }
@@ -109,30 +109,6 @@ public static class Softmax
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> TailMask(int count) => Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(count));
 
-    /// <summary>
-    /// exp(x) for x ≤ 0 (scores minus their maximum): x = n·ln 2 + r with |r| ≤ ln 2 / 2 (ln 2 in two parts, so r is
-    /// exact to f32), e^r by its degree-7 Taylor polynomial (truncation below 6e-9 relative), times 2ⁿ built in the
-    /// exponent bits. Below −87.3, where 2ⁿ would leave the normal range, and for −∞ the result is 0; NaN stays NaN.
-    /// Within a few f32 ulps of exp (tested against float64).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<float> ExpNonPositive(Vector256<float> x)
-    {
-        var n = Vector256.Round(x * 1.44269504f);
-        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-0.693359375f), x);
-        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(2.12194440e-4f), r);
-        var p = Vector256.Create(1f / 5040);
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1f / 720));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1f / 120));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1f / 24));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1f / 6));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(0.5f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
-        // n is already whole: the plain conversion (not .NET's saturating one, three instructions more) is exact.
-        var twoToN = Vector256.ShiftLeft(Avx.ConvertToVector256Int32(n) + Vector256.Create(127), 23).AsSingle();
-        return Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(-87.3f)), Vector256<float>.Zero, p * twoToN);
-    }
 
     /// <summary>Softmax of row + <paramref name="additiveMask"/> (0 to keep, −∞ or a large negative value to hide), in place.
     /// A fully hidden row becomes all zeros rather than NaN.</summary>

@@ -17,16 +17,16 @@ internal static class BertGelu
     public static void InPlace(Span<float> x)
     {
         int i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (System.Runtime.Intrinsics.X86.Avx.IsSupported)
         {
             ref float start = ref MemoryMarshal.GetReference(x);
             for (; i + 8 <= x.Length; i += 8)
             {
                 var v = Vector256.LoadUnsafe(ref start, (nuint)i);
                 var z = Vector256.Abs(v) * InvSqrt2;
-                var t = Vector256<float>.One / (Vector256<float>.One + z * P);
+                var t = Vector256<float>.One / Vector256.FusedMultiplyAdd(z, Vector256.Create(P), Vector256<float>.One);
                 var poly = t * (Vector256.Create(A1) + t * (Vector256.Create(A2) + t * (Vector256.Create(A3) + t * (Vector256.Create(A4) + t * A5))));
-                var q = poly * Vector256.Exp(-(z * z));
+                var q = poly * Loom.Tensors.VectorExp.NonPositive(-(z * z));
                 var half = v * 0.5f * q;
                 Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(v, Vector256<float>.Zero), v - half, half).StoreUnsafe(ref start, (nuint)i);
             }
