@@ -15,7 +15,8 @@ namespace Loom.Tensors;
 /// by the rounding of x (about 0.4% of a block's largest value).
 /// Every path (and every thread count, and batching) gives the same bits: each block's integer sum is exact and the f32
 /// accumulation over blocks follows one fixed order. One row of x (generation) streams W once, eight weight rows at a
-/// time in one pass; more rows (prompt processing) pack eight weight rows into a column-interleaved panel that every 4 rows of x reuse.
+/// time in one pass; more rows (prompt processing) pack eight weight rows into a column-interleaved panel, and tiles take 4 rows of x
+/// × two panels.
 /// </summary>
 public static unsafe class Int8MatMul
 {
@@ -324,7 +325,7 @@ public static unsafe class Int8MatMul
             for (; c < end; c++) One(0, c);
         }
 
-        /// <summary>Panels [firstPanel, endPanel) (8 weight rows each) against every row of x, 4 rows of x × 8 weight rows
+        /// <summary>Panels [firstPanel, endPanel) (8 weight rows each) against every row of x, 4 rows of x × 16 weight rows
         /// at a time; the panels come from <paramref name="kept"/> (every panel of W, packed once) or are packed here.</summary>
         /// <param name="bias">added to every row of the result, or null</param>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -346,12 +347,11 @@ public static unsafe class Int8MatMul
                 {
                     byte* panel = panels + (p - firstPanel) * panelBytes;
                     int rows = Math.Min(4, m - r), pair = Math.Min(2, endPanel - p);
-                    if (rows == 4 && pair == 2) Tile4x16<T>(panel, panel + panelBytes, r, tile);
+                    // A lone last panel goes through the pair kernel twice over (rare: one per task at most).
+                    if (rows == 4) Tile4x16<T>(panel, pair == 2 ? panel + panelBytes : panel, r, tile);
                     else
                         for (int h = 0; h < pair; h++)
-                            if (rows == 4) Tile4<T>(panel + h * panelBytes, r, tile + 32 * h);
-                            else
-                                for (int i = 0; i < rows; i++) Tile1<T>(panel + h * panelBytes, r + i, tile + 32 * h + 8 * i);
+                            for (int i = 0; i < rows; i++) Tile1<T>(panel + h * panelBytes, r + i, tile + 32 * h + 8 * i);
                     for (int h = 0; h < pair; h++)
                         Store(tile + 32 * h, r, rows, (p + h) * 8, bias);
                 }
@@ -391,7 +391,7 @@ public static unsafe class Int8MatMul
         }
 
         /// <summary>4 rows of x × two panels (16 weight rows): each broadcast of x feeds two products, and eight
-        /// independent sums need no even/odd split. Same integer sums and the same f32 order as <see cref="Tile4{T}"/>.</summary>
+        /// independent sums need no even/odd split. Same integer sums and the same f32 order as <see cref="Tile1{T}"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void Tile4x16<T>(byte* pa, byte* pb, int r, float* tile) where T : struct, IPanelDot
         {
@@ -436,46 +436,6 @@ public static unsafe class Int8MatMul
             b1.Store(tile + 40);
             b2.Store(tile + 48);
             b3.Store(tile + 56);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void Tile4<T>(byte* panel, int r, float* tile) where T : struct, IPanelDot
-        {
-            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            sbyte* x0 = xq + (long)r * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
-            float* d0 = xd + (long)r * _blocks, d1 = d0 + _blocks, d2 = d1 + _blocks, d3 = d2 + _blocks;
-            for (int b = 0; b < _blocks; b++, panel += PanelBlockBytes, x0 += 32, x1 += 32, x2 += 32, x3 += 32)
-            {
-                // Two sums per row (even and odd groups) halve the chains of dependent dot products; integers, so exact.
-                var start = T.Biased ? Vector256.Load((int*)panel + 8) : default;
-                Vector256<int> s0 = start, s1 = start, s2 = start, s3 = start, t0 = default, t1 = default, t2 = default, t3 = default;
-                for (int g = 0; g < 8; g += 2)
-                {
-                    var q = Vector256.Load((sbyte*)panel + 64 + 32 * g);
-                    var u = Vector256.Load((sbyte*)panel + 96 + 32 * g);
-                    s0 = T.Add(s0, ((int*)x0)[g], q);
-                    s1 = T.Add(s1, ((int*)x1)[g], q);
-                    s2 = T.Add(s2, ((int*)x2)[g], q);
-                    s3 = T.Add(s3, ((int*)x3)[g], q);
-                    t0 = T.Add(t0, ((int*)x0)[g + 1], u);
-                    t1 = T.Add(t1, ((int*)x1)[g + 1], u);
-                    t2 = T.Add(t2, ((int*)x2)[g + 1], u);
-                    t3 = T.Add(t3, ((int*)x3)[g + 1], u);
-                }
-                s0 += t0;
-                s1 += t1;
-                s2 += t2;
-                s3 += t3;
-                var scales = Vector256.Load((float*)panel);
-                a0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s0), scales * Vector256.Create(d0[b]), a0);
-                a1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s1), scales * Vector256.Create(d1[b]), a1);
-                a2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s2), scales * Vector256.Create(d2[b]), a2);
-                a3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(s3), scales * Vector256.Create(d3[b]), a3);
-            }
-            a0.Store(tile);
-            a1.Store(tile + 8);
-            a2.Store(tile + 16);
-            a3.Store(tile + 24);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
