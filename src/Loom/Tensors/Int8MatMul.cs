@@ -15,8 +15,8 @@ namespace Loom.Tensors;
 /// by the rounding of x (about 0.4% of a block's largest value).
 /// Every path (and every thread count, and batching) gives the same bits: each block's integer sum is exact and the f32
 /// accumulation over blocks follows one fixed order. One row of x (generation) streams W once, eight weight rows at a
-/// time in one pass; more rows (prompt processing) pack eight weight rows into a column-interleaved panel, and tiles take 4 rows of x
-/// × two panels.
+/// time in one pass; more rows (prompt processing) pack eight weight rows into a column-interleaved panel, and each tile
+/// takes 4 rows of x × two panels.
 /// </summary>
 public static unsafe class Int8MatMul
 {
