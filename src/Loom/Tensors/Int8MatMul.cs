@@ -86,7 +86,8 @@ public static unsafe class Int8MatMul
         // A task packs enough panels to fill about 256 KB of cache (every row of x then streams past them once), but no
         // more than leaves two tasks per thread. Weights kept for repeated products are packed once, whole.
         int panels = (n + 7) / 8, panelBytes = w.Cols / 32 * PanelBlockBytes;
-        int perTask = Math.Clamp(PanelCacheBytes / panelBytes, 1, Math.Max(1, panels / (2 * threads)));
+        // Whole pairs of panels, the tile's width.
+        int perTask = Math.Max(2, Math.Clamp(PanelCacheBytes / panelBytes, 1, Math.Max(1, panels / (2 * threads))) & ~1);
         int tasks = (panels + perTask - 1) / perTask;
         byte[]? kept = w.PackForRepeatedProducts ? w.Int8Panels(PackAll) : null;
         fixed (byte* all = kept)
