@@ -348,7 +348,7 @@ public static unsafe class Int8MatMul
                 {
                     byte* panel = panels + (p - firstPanel) * panelBytes;
                     int rows = Math.Min(4, m - r), pair = Math.Min(2, endPanel - p);
-                    // A lone last panel goes through the pair kernel twice over (rare: one per task at most).
+                    // A lone last panel (only a matrix's last can be: tasks take whole pairs) goes through the pair kernel twice over.
                     if (rows == 4) Tile4x16<T>(panel, pair == 2 ? panel + panelBytes : panel, r, tile);
                     else
                         for (int h = 0; h < pair; h++)

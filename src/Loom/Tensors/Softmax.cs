@@ -31,6 +31,27 @@ public static class Softmax
         Scale(valid, 1 / sum);
     }
 
+    /// <summary>Softmax of row + <paramref name="additiveMask"/> (0 to keep, −∞ or a large negative value to hide), in place.
+    /// A fully hidden row becomes all zeros rather than NaN.</summary>
+    public static void InPlace(Span<float> row, ReadOnlySpan<float> additiveMask)
+    {
+        if (additiveMask.Length != row.Length) throw new ArgumentException($"mask has {additiveMask.Length} entries, row {row.Length}", nameof(additiveMask));
+        TensorPrimitives.Add(row, additiveMask, row);
+        InPlace(row, row.Length);
+    }
+
+    /// <summary>
+    /// Causal softmax over attention scores [rows × cols] (queries × keys), in place: the queries are the last
+    /// <paramref name="rows"/> of <paramref name="cols"/> positions, so query i sees keys 0 … cols − rows + i.
+    /// </summary>
+    public static void Causal(Span<float> scores, int rows, int cols)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfLessThan(cols, rows);
+        if (scores.Length < (long)rows * cols) throw new ArgumentException($"scores hold {scores.Length} values, fewer than {rows} × {cols}", nameof(scores));
+        for (int i = 0; i < rows; i++) InPlace(scores.Slice(i * cols, cols), cols - rows + i + 1);
+    }
+
     // Attention rows are short (tens to hundreds of scores) and there are many of them (7.6 M rows to embed 2048
     // fortunes): two fused loops with the last partial vector masked, and an exp of its own, instead of a library call
     // per step and the library's exp, which together took 2 ns per score.
@@ -73,7 +94,8 @@ public static class Softmax
             if (i < x.Length)
             {
                 var e = VectorExp.NonPositive(LoadTail(ref r, i, x.Length - i) - m); // the padding lanes' exp(−∞) is 0
-                for (int lane = 0; i + lane < x.Length; lane++) Unsafe.Add(ref r, i + lane) = e.GetElement(lane); // (vmaskmovps stores are slow on AMD)
+                // Lane by lane: vmaskmovps stores are slow on AMD.
+                for (int lane = 0; i + lane < x.Length; lane++) Unsafe.Add(ref r, i + lane) = e.GetElement(lane);
                 s += e;
             }
             return Vector256.Sum(s);
@@ -108,26 +130,4 @@ public static class Softmax
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> TailMask(int count) => Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(count));
-
-
-    /// <summary>Softmax of row + <paramref name="additiveMask"/> (0 to keep, −∞ or a large negative value to hide), in place.
-    /// A fully hidden row becomes all zeros rather than NaN.</summary>
-    public static void InPlace(Span<float> row, ReadOnlySpan<float> additiveMask)
-    {
-        if (additiveMask.Length != row.Length) throw new ArgumentException($"mask has {additiveMask.Length} entries, row {row.Length}", nameof(additiveMask));
-        TensorPrimitives.Add(row, additiveMask, row);
-        InPlace(row, row.Length);
-    }
-
-    /// <summary>
-    /// Causal softmax over attention scores [rows × cols] (queries × keys), in place: the queries are the last
-    /// <paramref name="rows"/> of <paramref name="cols"/> positions, so query i sees keys 0 … cols − rows + i.
-    /// </summary>
-    public static void Causal(Span<float> scores, int rows, int cols)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(rows);
-        ArgumentOutOfRangeException.ThrowIfLessThan(cols, rows);
-        if (scores.Length < (long)rows * cols) throw new ArgumentException($"scores hold {scores.Length} values, fewer than {rows} × {cols}", nameof(scores));
-        for (int i = 0; i < rows; i++) InPlace(scores.Slice(i * cols, cols), cols - rows + i + 1);
-    }
 }
